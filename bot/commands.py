@@ -1,0 +1,21 @@
+"""Command names as people type them: English and Vietnamese aliases, one meaning."""
+
+from __future__ import annotations
+
+# Vietnamese aliases, typed without diacritics because commands allow only a-z, 0-9 and _.
+ALIASES = {
+    "batdau": "start",
+    "trogiup": "help",
+    "baocao": "report",
+    "tracuu": "status",
+    "huy": "cancel",
+    "quaylai": "back",
+    "ngonngu": "lang",
+    "lienket": "link",
+}
+
+
+def canonical(name: str) -> str:
+    """The English name of a command typed in either language."""
+    name = name.lower()
+    return ALIASES.get(name, name)

@@ -1,0 +1,127 @@
+"""Inbox workers: lease one chat at a time, handle its updates in order, park what keeps failing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+from bot.handling import UpdateHandler
+from domain.db import Database, utcnow
+from domain.inbox import service as inbox
+from domain.inbox.models import InboxStatus
+from domain.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=60)
+IDLE_POLL = 0.2
+
+
+class InboxWorker:
+    """Handles stored updates, one chat at a time, several chats at once."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        handler: UpdateHandler,
+        metrics: Metrics,
+        holder: str,
+        max_attempts: int = 5,
+        concurrency: int = 4,
+    ) -> None:
+        self._db = db
+        self._handler = handler
+        self._metrics = metrics
+        self._holder = holder
+        self._max_attempts = max_attempts
+        self._slots = asyncio.Semaphore(concurrency)
+        self._active: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake the worker: an update was stored."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Handle updates until cancelled."""
+        try:
+            while True:
+                started = await self.run_once()
+                if not started:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+        finally:
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def run_once(self) -> int:
+        """Lease the chats that have due updates and start handling them; return how many."""
+        chats = await asyncio.to_thread(inbox.due_chats, self._db, limit=20)
+        started = 0
+        for channel, chat_key in chats:
+            if (channel, chat_key) in self._active or self._slots.locked():
+                continue
+            claim = await asyncio.to_thread(
+                inbox.lease_chat,
+                self._db,
+                channel=channel,
+                chat_key=chat_key,
+                holder=self._holder,
+                ttl=LEASE_TTL,
+            )
+            if claim is None:
+                continue
+            self._active.add((channel, chat_key))
+            await self._slots.acquire()
+            task = asyncio.create_task(self._drain_chat(claim))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started
+
+    async def _drain_chat(self, claim: inbox.ClaimedChat) -> None:
+        renewed = time.monotonic()
+        try:
+            while True:
+                row = await asyncio.to_thread(inbox.next_pending, self._db, claim)
+                if row is None:
+                    return
+                if time.monotonic() - renewed > LEASE_TTL.total_seconds() / 3:
+                    if not await asyncio.to_thread(
+                        inbox.renew_lease, self._db, claim, ttl=LEASE_TTL
+                    ):
+                        return  # another worker owns the chat now
+                    renewed = time.monotonic()
+                if not await self._handle(row):
+                    return  # it waits for its retry; later updates of the chat wait with it
+        finally:
+            await asyncio.to_thread(inbox.release_lease, self._db, claim)
+            self._active.discard((claim.channel, claim.chat_key))
+            self._slots.release()
+
+    async def _handle(self, row: inbox.InboxUpdate) -> bool:
+        assert row.id is not None
+        try:
+            await self._handler.handle(row)
+        except Exception as error:
+            log.exception("handling %s update %s failed", row.channel, row.id)
+            status = await asyncio.to_thread(
+                inbox.record_failure,
+                self._db,
+                update_id=row.id,
+                error=f"{type(error).__name__}: {error}",
+                max_attempts=self._max_attempts,
+            )
+            if status == InboxStatus.FAILED:
+                self._metrics.updates_failed.labels(row.channel).inc()
+                return True  # parked: the chat's next updates go on
+            return False
+        latency = (utcnow() - row.received_at).total_seconds()
+        self._metrics.handling_seconds.labels(row.channel).observe(max(latency, 0.0))
+        return True

@@ -1,0 +1,1 @@
+"""The one sender: delivers outbox rows to the platforms within their limits."""

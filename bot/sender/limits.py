@@ -1,0 +1,99 @@
+"""Pacing within each platform's limits, by the time each send starts."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+
+class Pace:
+    """At most `limit` sends in any window of `period` seconds, spread at least `gap` apart."""
+
+    def __init__(self, *, limit: int, period: float, gap: float = 0.0) -> None:
+        self.limit = limit
+        self.period = period
+        self.gap = gap
+        self._starts: deque[float] = deque()
+
+    def free_at(self, now: float) -> float:
+        """The earliest time, not before `now`, at which one more send keeps within the pace."""
+        while self._starts and self._starts[0] <= now - self.period:
+            self._starts.popleft()
+        at = now
+        if self._starts:
+            at = max(at, self._starts[-1] + self.gap)
+        if len(self._starts) >= self.limit:
+            at = max(at, self._starts[-self.limit] + self.period)
+        return at
+
+    def take(self, at: float) -> None:
+        """Book a send starting at `at` (as returned by free_at)."""
+        self._starts.append(at)
+
+    @property
+    def idle(self) -> bool:
+        """Whether no send is remembered (the pace can be forgotten)."""
+        return not self._starts
+
+
+@dataclass(frozen=True)
+class ChannelLimits:
+    """A platform's limits: overall, per group and per private chat."""
+
+    overall: tuple[int, float]  # (sends, seconds)
+    group: tuple[int, float]
+    private: tuple[int, float]
+    # Slack for the time between our start and the platform's receipt of a call.
+    margin: float = 0.03
+
+
+def telegram_limits(per_second: float = 30.0) -> ChannelLimits:
+    """Telegram's Bot FAQ: ~30/s overall, 20/min per group, 1/s per private chat."""
+    return ChannelLimits(overall=(max(1, int(per_second)), 1.0), group=(20, 60.0), private=(1, 1.0))
+
+
+def zalo_limits(per_second: float, per_chat_per_second: float) -> ChannelLimits:
+    """Zalo publishes no limits: a configurable pace, the same for every chat."""
+    per_chat = (1, 1.0 / per_chat_per_second)
+    return ChannelLimits(overall=(max(1, int(per_second)), 1.0), group=per_chat, private=per_chat)
+
+
+@dataclass
+class Pacer:
+    """The paces of one channel: one overall, one per chat."""
+
+    limits: ChannelLimits
+    _overall: Pace | None = None
+    _chats: dict[str, Pace] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sends, seconds = self.limits.overall
+        window = seconds * (1 + self.limits.margin)
+        # Spreading sends evenly keeps a burst's late arrivals from crowding the next window.
+        self._overall = Pace(limit=sends, period=window, gap=window / sends)
+
+    def _chat_pace(self, chat_id: str, chat_kind: str) -> Pace:
+        pace = self._chats.get(chat_id)
+        if pace is None:
+            sends, seconds = self.limits.group if chat_kind == "group" else self.limits.private
+            window = seconds * (1 + self.limits.margin)
+            pace = Pace(limit=sends, period=window, gap=window / sends if sends == 1 else 0.0)
+            self._chats[chat_id] = pace
+        return pace
+
+    def free_at(self, chat_id: str, chat_kind: str, now: float) -> float:
+        """When a send to this chat would keep within every limit."""
+        assert self._overall is not None
+        chat_at = self._chat_pace(chat_id, chat_kind).free_at(now)
+        return max(chat_at, self._overall.free_at(chat_at))
+
+    def take(self, chat_id: str, chat_kind: str, at: float) -> None:
+        """Book a send to this chat starting at `at`."""
+        assert self._overall is not None
+        self._overall.take(at)
+        self._chat_pace(chat_id, chat_kind).take(at)
+
+    def forget_idle(self, now: float) -> None:
+        """Drop the paces of chats with nothing remembered, so memory follows activity."""
+        for chat_id in [c for c, p in self._chats.items() if (p.free_at(now), p.idle)[1]]:
+            del self._chats[chat_id]

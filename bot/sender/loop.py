@@ -1,0 +1,255 @@
+"""The sender loop: picks due rows, books each a start time within the limits, sends, records."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Protocol
+
+from bot.sender.limits import ChannelLimits, Pacer
+from bot.sender.outcomes import (
+    ChannelDown,
+    ChatGone,
+    ChatMoved,
+    Delivery,
+    DeliveryError,
+    Rejected,
+    RetryLater,
+    Unavailable,
+)
+from domain.chats.service import deactivate_chat, migrate_chat
+from domain.db import Database
+from domain.leadership import Leadership
+from domain.metrics import Metrics
+from domain.outbox import delivery as store
+from domain.outbox.messages import Outgoing
+from domain.outbox.models import Lane
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+HORIZON = 0.25  # seconds ahead that sends are booked: bounds what a crash can repeat
+IDLE_POLL = 0.2
+CHANNEL_PAUSE = 60.0
+
+
+class Transport(Protocol):
+    """A platform's way to deliver one row; raises DeliveryError subclasses."""
+
+    channel: str
+    limits: ChannelLimits
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        """Make the call; return the platform's message id when there is one."""
+        ...
+
+
+class Sender:
+    """Delivers the outbox while this process leads."""
+
+    def __init__(
+        self,
+        db: Database,
+        transports: Mapping[str, Transport],
+        metrics: Metrics,
+        leadership: Callable[[], Leadership | None],
+    ) -> None:
+        self._db = db
+        self._transports = dict(transports)
+        self._metrics = metrics
+        self._leadership = leadership
+        self._pacers = {name: Pacer(t.limits) for name, t in self._transports.items()}
+        self._busy_chats: set[tuple[str, str]] = set()
+        self._paused: dict[tuple[str, str], float] = {}  # chat -> monotonic time it may resume
+        self._channel_paused: dict[str, float] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        """Wake the loop: new rows were written."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        """How many rows are marked as being sent right now."""
+        return len(self._tasks)
+
+    async def run(self) -> None:
+        """Send until cancelled; does nothing while another process leads."""
+        try:
+            while True:
+                leadership = self._leadership()
+                sent_any = False
+                if leadership is not None and self._transports:
+                    sent_any = await self.send_due(leadership)
+                if not sent_any:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+        finally:
+            await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for the sends already started."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def send_due(self, leadership: Leadership) -> bool:
+        """One pass: book and start the sends due within the horizon; True if any started."""
+        now = time.monotonic()
+        channels = [c for c in self._transports if self._channel_paused.get(c, 0) <= now]
+        if not channels:
+            return False
+        due = await asyncio.to_thread(store.due_messages, self._db, limit=500, channels=channels)
+        booked: list[tuple[Delivery, float]] = []
+        for item in due:
+            row = item.row
+            assert row.id is not None
+            chat = (row.channel, row.chat_id)
+            if chat in self._busy_chats or self._paused.get(chat, 0) > now:
+                continue
+            if item.migrated_to is not None:
+                await asyncio.to_thread(
+                    store.retarget, self._db, row_id=row.id, chat_id=item.migrated_to
+                )
+                continue
+            if not item.chat_active:
+                await asyncio.to_thread(
+                    store.mark_failed, self._db, row_id=row.id, reason="chat inactive"
+                )
+                continue
+            kind = item.chat_kind or _guess_kind(row.channel, row.chat_id)
+            pacer = self._pacers[row.channel]
+            at = pacer.free_at(row.chat_id, kind, now)
+            if at > now + HORIZON:
+                continue
+            pacer.take(row.chat_id, kind, at)
+            self._busy_chats.add(chat)
+            booked.append((_delivery(row, kind), at))
+        if not booked:
+            return False
+        marked = await asyncio.to_thread(
+            store.mark_sending, self._db, ids=[d.id for d, _ in booked], leadership=leadership
+        )
+        for delivery, at in booked:
+            if delivery.id not in marked:  # lost the lease, or another sender took it
+                self._busy_chats.discard((delivery.channel, delivery.chat_id))
+                continue
+            task = asyncio.create_task(self._send_at(delivery, at))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return bool(marked)
+
+    async def _send_at(self, delivery: Delivery, at: float) -> None:
+        chat = (delivery.channel, delivery.chat_id)
+        try:
+            delay = at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self._send(delivery)
+        except Exception:  # a bug in one send must not stop the others
+            log.exception("sending outbox row %s failed unexpectedly", delivery.id)
+            await asyncio.to_thread(
+                store.retry_later,
+                self._db,
+                row_id=delivery.id,
+                delay=timedelta(seconds=30),
+                reason="internal error",
+            )
+        finally:
+            self._busy_chats.discard(chat)
+            self._wake.set()
+
+    async def _send(self, delivery: Delivery) -> None:
+        transport = self._transports[delivery.channel]
+        lane = Lane(delivery.lane).name.lower()
+        try:
+            message_id = await transport.deliver(delivery)
+        except DeliveryError as error:
+            await self._after_error(delivery, error, lane)
+            return
+        await asyncio.to_thread(
+            store.mark_sent, self._db, row_id=delivery.id, platform_message_id=message_id
+        )
+        self._metrics.outbox_sent.labels(delivery.channel, lane).inc()
+
+    async def _after_error(self, delivery: Delivery, error: DeliveryError, lane: str) -> None:
+        db, row_id, channel = self._db, delivery.id, delivery.channel
+        chat = (channel, delivery.chat_id)
+        if isinstance(error, RetryLater):
+            self._metrics.rate_limited.labels(channel).inc()
+            # Only this chat waits; the others go on at their own pace.
+            self._paused[chat] = time.monotonic() + error.seconds
+            await asyncio.to_thread(
+                store.retry_later,
+                db,
+                row_id=row_id,
+                delay=timedelta(seconds=error.seconds),
+                reason=error.reason,
+                count=False,
+            )
+        elif isinstance(error, ChatMoved):
+            await asyncio.to_thread(
+                self._follow_migration, channel, delivery.chat_id, error.new_chat_id
+            )
+            await asyncio.to_thread(store.retarget, db, row_id=row_id, chat_id=error.new_chat_id)
+        elif isinstance(error, ChatGone):
+            await asyncio.to_thread(self._deactivate, channel, delivery.chat_id, error.reason)
+            await asyncio.to_thread(store.mark_failed, db, row_id=row_id, reason=error.reason)
+            self._metrics.outbox_failed.labels(channel, lane, "chat_gone").inc()
+        elif isinstance(error, ChannelDown):
+            log.error("%s refused our token; pausing it for %.0f s", channel, CHANNEL_PAUSE)
+            self._channel_paused[channel] = time.monotonic() + CHANNEL_PAUSE
+            await asyncio.to_thread(
+                store.retry_later,
+                db,
+                row_id=row_id,
+                delay=timedelta(seconds=CHANNEL_PAUSE),
+                reason=error.reason,
+                count=False,
+            )
+        elif isinstance(error, Unavailable) and delivery.attempts < MAX_ATTEMPTS:
+            self._metrics.send_retries.labels(channel).inc()
+            backoff = min(2**delivery.attempts, 300)
+            await asyncio.to_thread(
+                store.retry_later,
+                db,
+                row_id=row_id,
+                delay=timedelta(seconds=backoff),
+                reason=error.reason,
+            )
+        else:
+            reason = "rejected" if isinstance(error, Rejected) else "unavailable"
+            await asyncio.to_thread(store.mark_failed, db, row_id=row_id, reason=error.reason)
+            self._metrics.outbox_failed.labels(channel, lane, reason).inc()
+
+    def _follow_migration(self, channel: str, old_id: str, new_id: str) -> None:
+        with self._db.session() as session:
+            migrate_chat(session, channel=channel, old_id=old_id, new_id=new_id)
+
+    def _deactivate(self, channel: str, chat_id: str, reason: str) -> None:
+        with self._db.session() as session:
+            deactivate_chat(session, channel=channel, chat_id=chat_id, reason=reason)
+
+
+def _delivery(row: store.OutboxMessage, chat_kind: str) -> Delivery:
+    assert row.id is not None
+    return Delivery(
+        id=row.id,
+        channel=row.channel,
+        chat_id=row.chat_id,
+        chat_kind=chat_kind,
+        kind=row.kind,
+        message=Outgoing.from_json(row.body),
+        attempts=row.attempts + 1,
+        lane=row.lane,
+    )
+
+
+def _guess_kind(channel: str, chat_id: str) -> str:
+    # Telegram group ids are negative; an unknown Zalo chat is paced like a private one.
+    return "group" if channel == "telegram" and chat_id.startswith("-") else "private"

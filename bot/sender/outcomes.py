@@ -1,0 +1,61 @@
+"""How a delivery can go wrong, in the sender's terms, whatever the platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.outbox.messages import Outgoing
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One outbox row as a transport sees it."""
+
+    id: int
+    channel: str
+    chat_id: str
+    chat_kind: str  # "private" or "group": the limits differ
+    kind: str
+    message: Outgoing
+    attempts: int
+    lane: int
+
+
+class DeliveryError(Exception):
+    """A delivery that did not go through; the subclass says what to do next."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryLater(DeliveryError):
+    """The platform asked to wait (429): retry this chat after `seconds`."""
+
+    def __init__(self, reason: str, *, seconds: float) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class Unavailable(DeliveryError):
+    """A network error, a timeout or a 5xx: retry with backoff."""
+
+
+class ChatGone(DeliveryError):
+    """The bot was blocked, kicked or the chat no longer exists: stop writing to it."""
+
+
+class ChatMoved(DeliveryError):
+    """The group became a supergroup with a new id: follow it."""
+
+    def __init__(self, reason: str, *, new_chat_id: str) -> None:
+        super().__init__(reason)
+        self.new_chat_id = new_chat_id
+
+
+class Rejected(DeliveryError):
+    """The platform refused this one message (bad request, never-opened private chat)."""
+
+
+class ChannelDown(DeliveryError):
+    """The whole channel cannot send (token refused): pause it, keep the messages."""

@@ -1,0 +1,1 @@
+"""The Telegram adapter: updates in, channel-neutral events out."""

@@ -1,0 +1,112 @@
+"""One event being handled: its transaction, what is known, and how to answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.events import Event
+from domain.chats.models import Chat, ChatKind
+from domain.chats.service import record_chat
+from domain.i18n import gettext_for, pick_locale
+from domain.outbox.messages import Button, MessageKind, Outgoing
+from domain.outbox.models import Lane
+from domain.outbox.service import enqueue
+from domain.people.models import Person
+from domain.people.sealing import Sealer
+from domain.people.service import remember_person
+from domain.settings import Settings
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What was asked of the platform before the transaction began."""
+
+    bot_is_admin: bool | None = None  # None: not asked, or the platform has no admins
+
+
+@dataclass
+class Turn:
+    """Handling one event: everything a handler reads and the answers it writes."""
+
+    session: Session
+    settings: Settings
+    sealer: Sealer
+    event: Event
+    now: datetime
+    facts: Facts = field(default_factory=Facts)
+    _person: Person | None = None
+    _chat: Chat | None = None
+
+    @property
+    def is_private(self) -> bool:
+        """Whether the event happened in a one-to-one chat with the bot."""
+        return self.event.chat.kind == ChatKind.PRIVATE.value
+
+    def chat(self) -> Chat:
+        """The chat's row, created when first seen."""
+        if self._chat is None:
+            ref = self.event.chat
+            self._chat = record_chat(
+                self.session,
+                channel=ref.channel,
+                chat_id=ref.chat_id,
+                kind=ref.kind,
+                title=ref.title if ref.kind == ChatKind.GROUP.value else None,
+            )
+        return self._chat
+
+    def person(self) -> Person | None:
+        """The sender's row, created when first seen; their identity sealed apart."""
+        sender = self.event.sender
+        if self._person is None and sender is not None and not sender.is_bot:
+            self._person = remember_person(
+                self.session,
+                sealer=self.sealer,
+                channel=self.event.chat.channel,
+                user_id=sender.user_id,
+                display_name=sender.display_name,
+                username=sender.username,
+            )
+        return self._person
+
+    @property
+    def locale(self) -> str:
+        """The language to answer in: the person's choice in private, else the default."""
+        chosen = None
+        if self.is_private and (person := self.person()) is not None:
+            chosen = person.locale
+        return pick_locale(chosen, self.settings.locale)
+
+    @property
+    def _(self) -> Callable[[str], str]:
+        """The translation function of the turn's language."""
+        return gettext_for(self.locale)
+
+    def reply(
+        self, text: str, *, buttons: tuple[tuple[Button, ...], ...] = (), quote: bool = False
+    ) -> None:
+        """Answer in the event's chat, through the outbox."""
+        message = Outgoing(
+            text=text, buttons=buttons, reply_to=self.event.message_id if quote else None
+        )
+        enqueue(
+            self.session,
+            channel=self.event.chat.channel,
+            chat_id=self.event.chat.chat_id,
+            message=message,
+            lane=Lane.INTERACTIVE,
+        )
+
+    def answer_button(self, callback_id: str, text: str = "", *, alert: bool = False) -> None:
+        """Stop a pressed button's spinner, with an optional note."""
+        enqueue(
+            self.session,
+            channel=self.event.chat.channel,
+            chat_id=self.event.chat.chat_id,
+            message=Outgoing(text=text, callback_id=callback_id, alert=alert),
+            kind=MessageKind.ANSWER_BUTTON,
+        )

@@ -1,0 +1,1 @@
+"""The Zalo Bot Platform adapter: updates in, channel-neutral events out."""

@@ -1,0 +1,1 @@
+"""Tinbao's domain: areas, chats, reports, identities, inbox, outbox, settings and storage."""

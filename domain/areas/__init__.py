@@ -1,0 +1,1 @@
+"""Areas: provinces, wards and residential groups, with former names as aliases."""

@@ -1,0 +1,1 @@
+"""The inbox: raw updates, stored before they are acknowledged and handled after."""

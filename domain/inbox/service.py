@@ -1,0 +1,231 @@
+"""Storing updates, claiming one chat's updates at a time, and recording outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Table, and_, delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from domain.db import Database, utcnow
+from domain.inbox.models import ChatLease, InboxStatus, InboxUpdate
+
+INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]
+LEASES: Table = ChatLease.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class NewUpdate:
+    """An update as received, before it is stored."""
+
+    channel: str
+    update_key: str
+    chat_key: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedChat:
+    """A chat whose pending updates this worker may handle until the lease expires."""
+
+    channel: str
+    chat_key: str
+    holder: str
+
+    @property
+    def lease_name(self) -> str:
+        """The lease row's key."""
+        return f"{self.channel}:{self.chat_key}"
+
+
+def _insert(session: Session, table: Table) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def store_updates(db: Database, updates: Sequence[NewUpdate]) -> set[tuple[str, str]]:
+    """Store updates in one transaction; return the (channel, key) pairs that were new."""
+    unique = {(u.channel, u.update_key): u for u in updates}
+    if not unique:
+        return set()
+    now = utcnow()
+    rows = [
+        {
+            "channel": u.channel,
+            "update_key": u.update_key,
+            "chat_key": u.chat_key,
+            "payload": u.payload,
+            "status": InboxStatus.PENDING.value,
+            "attempts": 0,
+            "received_at": now,
+        }
+        for u in unique.values()
+    ]
+    with db.session() as session:
+        statement = (
+            _insert(session, INBOX)
+            .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+            .returning(INBOX.c.channel, INBOX.c.update_key)
+        )
+        stored = session.execute(statement, rows).all()
+    return {(channel, key) for channel, key in stored}
+
+
+def due_chats(
+    db: Database, *, limit: int = 20, now: datetime | None = None
+) -> list[tuple[str, str]]:
+    """Chats whose oldest pending update is due and that no live lease holds."""
+    now = now or utcnow()
+    earlier = aliased(InboxUpdate)
+    inbox = InboxUpdate
+    no_earlier_pending = ~exists().where(
+        earlier.status == InboxStatus.PENDING.value,
+        earlier.channel == inbox.channel,
+        earlier.chat_key == inbox.chat_key,
+        earlier.id < inbox.id,  # type: ignore[operator]
+    )
+    lease_live = exists().where(
+        ChatLease.chat == inbox.channel + ":" + inbox.chat_key,
+        ChatLease.expires_at > now,  # type: ignore[operator]
+    )
+    query = (
+        select(inbox.channel, inbox.chat_key)
+        .where(
+            inbox.status == InboxStatus.PENDING.value,
+            (inbox.not_before == None) | (inbox.not_before <= now),  # type: ignore[operator]  # noqa: E711
+            no_earlier_pending,
+            ~lease_live,
+        )
+        .order_by(inbox.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    with db.session() as session:
+        return [(channel, chat_key) for channel, chat_key in session.execute(query).all()]
+
+
+def lease_chat(
+    db: Database, *, channel: str, chat_key: str, holder: str, ttl: timedelta
+) -> ClaimedChat | None:
+    """Take the chat's lease if it is free or expired; None when another worker holds it."""
+    now = utcnow()
+    claim = ClaimedChat(channel=channel, chat_key=chat_key, holder=holder)
+    with db.session() as session:
+        statement = _insert(session, LEASES).values(
+            chat=claim.lease_name, holder=holder, expires_at=now + ttl
+        )
+        # One atomic statement on both engines: insert, or take over only an expired lease.
+        statement = statement.on_conflict_do_update(
+            index_elements=["chat"],
+            set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
+            where=LEASES.c.expires_at <= now,
+        ).returning(LEASES.c.holder)
+        taken = session.execute(statement).first()
+    return claim if taken is not None and taken[0] == holder else None
+
+
+def renew_lease(db: Database, claim: ClaimedChat, *, ttl: timedelta) -> bool:
+    """Extend the lease; False when it was lost (expired and taken by another worker)."""
+    with db.session() as session:
+        result = session.execute(
+            update(ChatLease)
+            .where(ChatLease.chat == claim.lease_name, ChatLease.holder == claim.holder)  # type: ignore[arg-type]
+            .values(expires_at=utcnow() + ttl)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_lease(db: Database, claim: ClaimedChat) -> None:
+    """Drop the lease so any worker can take the chat at once."""
+    with db.session() as session:
+        session.execute(
+            delete(ChatLease).where(
+                and_(ChatLease.chat == claim.lease_name, ChatLease.holder == claim.holder)  # type: ignore[arg-type]
+            )
+        )
+
+
+def next_pending(
+    db: Database, claim: ClaimedChat, *, now: datetime | None = None
+) -> InboxUpdate | None:
+    """The chat's oldest pending update, if it is due."""
+    now = now or utcnow()
+    with db.session() as session:
+        update_row = session.scalars(
+            select(InboxUpdate)
+            .where(
+                InboxUpdate.channel == claim.channel,
+                InboxUpdate.chat_key == claim.chat_key,
+                InboxUpdate.status == InboxStatus.PENDING.value,
+            )
+            .order_by(InboxUpdate.id)  # type: ignore[arg-type]
+            .limit(1)
+        ).first()
+    if update_row is None:
+        return None
+    if update_row.not_before is not None and update_row.not_before > now:
+        return None
+    return update_row
+
+
+def finish_update(session: Session, *, update_id: int, status: InboxStatus) -> bool:
+    """Mark a pending update handled inside the caller's transaction; False if it was not pending."""
+    result = session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.id == update_id, InboxUpdate.status == InboxStatus.PENDING.value)  # type: ignore[arg-type]
+        .values(status=status.value, handled_at=utcnow(), last_error=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_failure(
+    db: Database, *, update_id: int, error: str, max_attempts: int, now: datetime | None = None
+) -> InboxStatus:
+    """Count a failed attempt; park the update as failed after the last one."""
+    now = now or utcnow()
+    with db.session() as session:
+        row = session.get(InboxUpdate, update_id)
+        if row is None or row.status != InboxStatus.PENDING.value:
+            return InboxStatus(row.status) if row else InboxStatus.FAILED
+        row.attempts += 1
+        row.last_error = error[:2000]
+        if row.attempts >= max_attempts:
+            row.status = InboxStatus.FAILED.value
+            row.handled_at = now
+        else:
+            # Backoff keeps a poisonous update from spinning while the chat's others wait.
+            row.not_before = now + timedelta(seconds=min(2**row.attempts, 300))
+        session.add(row)
+        return InboxStatus(row.status)
+
+
+def redact_payloads(db: Database, *, older_than: timedelta, now: datetime | None = None) -> int:
+    """Erase the raw payloads of handled updates received before the retention period."""
+    now = now or utcnow()
+    with db.session() as session:
+        result = session.execute(
+            update(InboxUpdate)
+            .where(
+                InboxUpdate.status != InboxStatus.PENDING.value,  # type: ignore[arg-type]
+                InboxUpdate.received_at < now - older_than,  # type: ignore[arg-type,operator]
+                InboxUpdate.redacted_at == None,  # type: ignore[arg-type]  # noqa: E711
+            )
+            .values(payload=None, redacted_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_by_status(db: Database) -> dict[tuple[str, str], int]:
+    """How many stored updates each (channel, status) has, for metrics."""
+    from sqlalchemy import func
+
+    with db.session() as session:
+        rows = session.execute(
+            select(InboxUpdate.channel, InboxUpdate.status, func.count()).group_by(
+                InboxUpdate.channel, InboxUpdate.status
+            )
+        ).all()
+    return {(channel, status): count for channel, status, count in rows}

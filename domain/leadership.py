@@ -1,0 +1,90 @@
+"""Leadership: the one process that runs the sender and the scheduler, by a lease row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, String, update
+from sqlmodel import Field, SQLModel
+
+from domain.db import Database, UTCDateTime, utcnow
+
+
+class LeaderLease(SQLModel, table=True):
+    """Who leads, until when, and a token that grows with every change of leader."""
+
+    __tablename__ = "leader_leases"
+
+    name: str = Field(sa_column=Column(String(32), primary_key=True))
+    holder: str = Field(sa_column=Column(String(64), nullable=False))
+    token: int = 0
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+@dataclass(frozen=True)
+class Leadership:
+    """A lease held: the fencing token proves it was not taken over since."""
+
+    name: str
+    holder: str
+    token: int
+
+
+def acquire_leadership(
+    db: Database, *, name: str, holder: str, ttl: timedelta, now: datetime | None = None
+) -> Leadership | None:
+    """Take or renew the lease when it is free, expired or already ours."""
+    now = now or utcnow()
+    with db.session() as session:
+        lease = session.get(LeaderLease, name)
+        if lease is None:
+            session.add(LeaderLease(name=name, holder=holder, token=1, expires_at=now + ttl))
+            try:
+                session.flush()
+            except Exception:  # another process inserted first: it leads
+                session.rollback()
+                return None
+            return Leadership(name=name, holder=holder, token=1)
+        if lease.holder != holder and lease.expires_at > now:
+            return None
+        token = lease.token if lease.holder == holder else lease.token + 1
+        # Conditional on what we read, so two processes cannot both take an expired lease.
+        taken = session.execute(
+            update(LeaderLease)
+            .where(
+                LeaderLease.name == name,  # type: ignore[arg-type]
+                LeaderLease.token == lease.token,  # type: ignore[arg-type]
+                LeaderLease.holder == lease.holder,  # type: ignore[arg-type]
+            )
+            .values(holder=holder, token=token, expires_at=now + ttl)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return Leadership(name=name, holder=holder, token=token)
+
+
+def still_leading(db: Database, leadership: Leadership, *, now: datetime | None = None) -> bool:
+    """Whether the lease is still ours and unexpired; checked before each batch."""
+    now = now or utcnow()
+    with db.session() as session:
+        lease = session.get(LeaderLease, leadership.name)
+        return (
+            lease is not None
+            and lease.holder == leadership.holder
+            and lease.token == leadership.token
+            and lease.expires_at > now
+        )
+
+
+def release_leadership(db: Database, leadership: Leadership) -> None:
+    """Give the lease up at once, so another process can lead without waiting."""
+    with db.session() as session:
+        session.execute(
+            update(LeaderLease)
+            .where(
+                LeaderLease.name == leadership.name,  # type: ignore[arg-type]
+                LeaderLease.token == leadership.token,  # type: ignore[arg-type]
+            )
+            .values(expires_at=utcnow())
+        )

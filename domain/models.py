@@ -1,0 +1,21 @@
+"""Every table, imported in one place so that metadata and migrations see them all."""
+
+from domain.areas.models import Area, AreaAlias
+from domain.chats.models import Chat, LinkCode
+from domain.inbox.models import ChatLease, InboxUpdate
+from domain.leadership import LeaderLease
+from domain.outbox.models import OutboxMessage
+from domain.people.models import Identity, Person
+
+__all__ = [
+    "Area",
+    "AreaAlias",
+    "Chat",
+    "ChatLease",
+    "Identity",
+    "InboxUpdate",
+    "LeaderLease",
+    "LinkCode",
+    "OutboxMessage",
+    "Person",
+]

@@ -1,0 +1,150 @@
+"""The sender's side of the outbox: due rows, the mark before the call, outcomes after."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from domain.chats.models import Chat
+from domain.db import Database, utcnow
+from domain.leadership import LeaderLease, Leadership
+from domain.outbox.models import OutboxMessage, OutboxStatus
+
+
+@dataclass(frozen=True, slots=True)
+class DueMessage:
+    """An outbox row at the head of its chat's queue, with what the sender needs of the chat."""
+
+    row: OutboxMessage
+    chat_kind: str | None
+    chat_active: bool
+    migrated_to: str | None
+
+
+def due_messages(
+    db: Database, *, limit: int, channels: Sequence[str], now: datetime | None = None
+) -> list[DueMessage]:
+    """The oldest pending row of each chat with nothing ahead of it, interactive lane first."""
+    now = now or utcnow()
+    ahead = aliased(OutboxMessage)
+    nothing_ahead = ~exists().where(
+        ahead.channel == OutboxMessage.channel,
+        ahead.chat_id == OutboxMessage.chat_id,
+        ahead.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),  # type: ignore[attr-defined]
+        ahead.id < OutboxMessage.id,  # type: ignore[operator]
+    )
+    query = (
+        select(OutboxMessage, Chat.kind, Chat.active, Chat.migrated_to)
+        .outerjoin(
+            Chat,
+            (Chat.channel == OutboxMessage.channel) & (Chat.chat_id == OutboxMessage.chat_id),  # type: ignore[arg-type]
+        )
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,  # type: ignore[arg-type]
+            OutboxMessage.channel.in_(channels),  # type: ignore[attr-defined]
+            or_(OutboxMessage.not_before == None, OutboxMessage.not_before <= now),  # type: ignore[arg-type,operator]  # noqa: E711
+            nothing_ahead,
+        )
+        .order_by(OutboxMessage.lane, OutboxMessage.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    with db.session() as session:
+        rows = session.execute(query).all()
+    return [
+        DueMessage(row=row, chat_kind=kind, chat_active=active is not False, migrated_to=moved)
+        for row, kind, active, moved in rows
+    ]
+
+
+def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) -> set[int]:
+    """Mark rows as being sent, only while the lease is still ours; return the ids marked."""
+    if not ids:
+        return set()
+    now = utcnow()
+    # The fencing check and the mark are one statement: a deposed leader marks nothing.
+    still_ours = exists().where(
+        LeaderLease.name == leadership.name,
+        LeaderLease.holder == leadership.holder,
+        LeaderLease.token == leadership.token,
+        LeaderLease.expires_at > now,  # type: ignore[operator]
+    )
+    with db.session() as session:
+        marked = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids),  # type: ignore[union-attr]
+                OutboxMessage.status == OutboxStatus.PENDING.value,  # type: ignore[arg-type]
+                still_ours,
+            )
+            .values(
+                status=OutboxStatus.SENDING.value,
+                sending_at=now,
+                attempts=OutboxMessage.attempts + 1,
+            )
+            .returning(OutboxMessage.id)
+        ).all()
+    return {row_id for (row_id,) in marked}
+
+
+def mark_sent(db: Database, *, row_id: int, platform_message_id: str | None) -> None:
+    """Record a delivered row with the platform's id of the message."""
+    _finish(db, row_id, status=OutboxStatus.SENT, platform_message_id=platform_message_id)
+
+
+def mark_failed(db: Database, *, row_id: int, reason: str) -> None:
+    """Record a row given up, with why."""
+    _finish(db, row_id, status=OutboxStatus.FAILED, error=reason[:2000])
+
+
+def _finish(db: Database, row_id: int, **values: object) -> None:
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)  # type: ignore[arg-type]
+            .values(finished_at=utcnow(), **values)
+        )
+
+
+def retry_later(
+    db: Database, *, row_id: int, delay: timedelta, reason: str, count: bool = True
+) -> None:
+    """Put a row back in the queue, due after `delay`; `count=False` forgives the attempt."""
+    values: dict[str, object] = {
+        "status": OutboxStatus.PENDING.value,
+        "not_before": utcnow() + delay,
+        "error": reason[:2000],
+    }
+    if not count:
+        values["attempts"] = OutboxMessage.attempts - 1
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)  # type: ignore[arg-type]
+        )
+
+
+def retarget(db: Database, *, row_id: int, chat_id: str) -> None:
+    """Send a row to another chat id (a migrated group) without counting an attempt."""
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)  # type: ignore[arg-type]
+            .values(chat_id=chat_id, status=OutboxStatus.PENDING.value)
+        )
+
+
+def requeue_stale_sending(db: Database, *, older_than: timedelta) -> int:
+    """Put back rows a dead leader left 'sending': they are the only ones that may repeat."""
+    with db.session() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.SENDING.value,  # type: ignore[arg-type]
+                OutboxMessage.sending_at < utcnow() - older_than,  # type: ignore[operator,arg-type]
+            )
+            .values(status=OutboxStatus.PENDING.value)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

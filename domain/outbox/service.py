@@ -1,0 +1,96 @@
+"""Writing messages to the outbox, in the caller's transaction, and reading outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from domain.chats.models import Channel
+from domain.db import Database, utcnow
+from domain.outbox.messages import MessageKind, Outgoing, split_text
+from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
+
+# The longest text one call may carry: Telegram's 4,096 and Zalo's 2,000 characters.
+TEXT_LIMITS = {Channel.TELEGRAM.value: 4096, Channel.ZALO.value: 2000, Channel.ZALO_OA.value: 2000}
+
+
+def enqueue(
+    session: Session,
+    *,
+    channel: str,
+    chat_id: str,
+    message: Outgoing,
+    kind: MessageKind = MessageKind.TEXT,
+    lane: Lane = Lane.INTERACTIVE,
+    ref: str | None = None,
+    coalesce_key: str | None = None,
+) -> list[OutboxMessage]:
+    """Queue a message; long texts become several, and a pending edit of the same key is replaced."""
+    if coalesce_key is not None:
+        waiting = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.coalesce_key == coalesce_key,  # type: ignore[arg-type]
+                OutboxMessage.status == OutboxStatus.PENDING.value,  # type: ignore[arg-type]
+            )
+        ).first()
+        if waiting is not None:
+            waiting.body = message.to_json()
+            session.add(waiting)
+            return [waiting]
+    texts = [message.text]
+    if kind == MessageKind.TEXT and message.text:
+        texts = split_text(message.text, limit=TEXT_LIMITS.get(channel, 2000))
+    rows = []
+    for index, text in enumerate(texts):
+        last = index == len(texts) - 1
+        # Buttons go under the last piece; a reply quotes from the first.
+        piece = Outgoing(
+            text=text,
+            buttons=message.buttons if last else (),
+            reply_to=message.reply_to if index == 0 else None,
+            target_message_id=message.target_message_id,
+            callback_id=message.callback_id,
+            alert=message.alert,
+            extra=message.extra,
+        )
+        rows.append(
+            OutboxMessage(
+                lane=int(lane),
+                channel=channel,
+                chat_id=chat_id,
+                kind=kind.value,
+                body=piece.to_json(),
+                ref=ref,
+                coalesce_key=coalesce_key,
+            )
+        )
+    session.add_all(rows)
+    return rows
+
+
+def outbox_counts(db: Database) -> dict[tuple[str, str], int]:
+    """How many outbox rows each (lane, status) has, for metrics."""
+    lanes = {int(lane): lane.name.lower() for lane in Lane}
+    with db.session() as session:
+        rows = session.execute(
+            select(OutboxMessage.lane, OutboxMessage.status, func.count()).group_by(
+                OutboxMessage.lane, OutboxMessage.status
+            )
+        ).all()
+    return {(lanes.get(lane, str(lane)), status): n for lane, status, n in rows}
+
+
+def messages_for(session: Session, *, channel: str, chat_id: str) -> Sequence[OutboxMessage]:
+    """Every outbox row of a chat, oldest first."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)  # type: ignore[arg-type]
+        .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+    ).all()
+
+
+def now_iso() -> str:
+    """The current UTC time in ISO 8601, for bodies that carry it."""
+    return utcnow().isoformat()

@@ -1,0 +1,171 @@
+"""Tinbao's configuration: every variable of CONTRACT.md in one Settings object."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+
+class SettingsError(Exception):
+    """A required setting is missing or malformed; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything Tinbao reads from the environment or a `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TINBAO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///./tinbao.db"
+    secret_key: SecretStr | None = None
+    admin_token: SecretStr | None = None
+    media_dir: Path = Path("./media")
+
+    zalo_token: SecretStr | None = None
+    zalo_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_webhook_secret: SecretStr | None = None
+
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+
+    zalo_oa_app_id: str | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+
+    public_url: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    locale: Literal["vi", "en"] = "vi"
+
+    # Beyond CONTRACT.md: operational knobs with safe defaults.
+    inbox_retention_days: int = Field(default=30, ge=1)
+    inbox_max_attempts: int = Field(default=5, ge=1)
+    zalo_messages_per_second: float = Field(default=5.0, gt=0)
+    zalo_chat_messages_per_second: float = Field(default=1.0, gt=0)
+    telegram_messages_per_second: float = Field(default=30.0, gt=0)
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except Exception as error:  # SQLAlchemy raises ArgumentError for junk
+            raise ValueError("not a database URL") from error
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("only sqlite and postgresql are supported")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("unknown time zone") from error
+        return value
+
+    @field_validator("zalo_webhook_secret", "telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 of [A-Za-z0-9_-]; Zalo wants 8-256: hold both to the stricter.
+        if value is not None:
+            raw = value.get_secret_value()
+            if not 8 <= len(raw) <= 256 or not all(c.isalnum() or c in "_-" for c in raw):
+                raise ValueError("must be 8 to 256 letters, digits, '_' or '-'")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite."""
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone in which people read dates."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_on(self) -> bool:
+        """Whether the Telegram channel is configured."""
+        return self.telegram_token is not None
+
+    @property
+    def zalo_on(self) -> bool:
+        """Whether the Zalo Bot channel is configured."""
+        return self.zalo_token is not None
+
+    @property
+    def zalo_oa_on(self) -> bool:
+        """Whether the Zalo Official Account channel is configured."""
+        return self.zalo_oa_app_id is not None and self.zalo_oa_secret_key is not None
+
+    def check_for_serving(self) -> None:
+        """Raise SettingsError naming the first variable `serve` cannot do without."""
+        if self.zalo_on and self.zalo_webhook_secret is None:
+            raise SettingsError(
+                "TINBAO_ZALO_WEBHOOK_SECRET is required when TINBAO_ZALO_TOKEN is set"
+            )
+        if (
+            self.telegram_on
+            and self.telegram_mode == "webhook"
+            and not self.telegram_webhook_secret
+        ):
+            raise SettingsError(
+                "TINBAO_TELEGRAM_WEBHOOK_SECRET is required when TINBAO_TELEGRAM_TOKEN is set "
+                "and TINBAO_TELEGRAM_MODE is webhook"
+            )
+        if self.secret_key is None and not self.is_sqlite:
+            raise SettingsError("TINBAO_SECRET_KEY is required with a PostgreSQL database")
+        if self.public_url is not None and not self.public_url.startswith(("https://", "http://")):
+            raise SettingsError("TINBAO_PUBLIC_URL must start with https://")
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning a validation error into one line that names the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "TINBAO_" + str(first["loc"][0]).upper() if first["loc"] else "TINBAO_*"
+        raise SettingsError(f"{name}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return load_settings()
+
+
+def sqlite_key_path(settings: Settings) -> Path:
+    """Where the generated secret key lives beside an SQLite database."""
+    database = make_url(settings.database_url).database or "tinbao.db"
+    return Path(database).resolve().with_name("tinbao.key")
+
+
+def resolve_secret_key(settings: Settings) -> tuple[bytes, bool]:
+    """The key that encrypts identities, and whether it was generated just now."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value().encode(), False
+    if not settings.is_sqlite:
+        raise SettingsError("TINBAO_SECRET_KEY is required with a PostgreSQL database")
+    path = sqlite_key_path(settings)
+    if path.exists():
+        return path.read_text().strip().encode(), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key.encode(), True

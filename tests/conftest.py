@@ -1,0 +1,80 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from domain.db import Database
+from migrations.runner import upgrade_to_head
+
+ENGINES = ["sqlite", "postgresql"]
+FIXTURES = Path(
+    os.environ.get(
+        "TINBAO_FIXTURES_DIR", Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+    )
+)
+
+
+def _postgres_unavailable_reason() -> str:
+    return "PostgreSQL server binaries not installed (Debian package postgresql)"
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real PostgreSQL server for the whole run, with a migrated template database."""
+    from tests.support.postgres import PostgresServer, find_pg_bin
+
+    if find_pg_bin() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(_postgres_unavailable_reason())
+        pytest.skip(_postgres_unavailable_reason())
+    server = PostgresServer.start(tmp_path_factory.mktemp("pg"))
+    server.create_database("tinbao_template")
+    template = Database(server.url("tinbao_template"))
+    upgrade_to_head(template)
+    template.dispose()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    template = Database(f"sqlite:///{path}")
+    upgrade_to_head(template)
+    with template.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    template.dispose()
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """The URL of a fresh, migrated database of the engine under test."""
+    if request.param == "sqlite":
+        path = tmp_path / "tinbao.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    name = "t_" + uuid.uuid4().hex[:12]
+    server.create_database(name, template="tinbao_template")  # type: ignore[attr-defined]
+    yield server.url(name)  # type: ignore[attr-defined]
+    server.drop_database(name)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A Database on a fresh, migrated database of the engine under test."""
+    database = Database(database_url)
+    yield database
+    database.dispose()

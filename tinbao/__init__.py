@@ -1,0 +1,1 @@
+"""The `tinbao` command and the process that runs the whole service."""

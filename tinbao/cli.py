@@ -1,0 +1,176 @@
+"""The `tinbao` command: migrate, serve, import areas, issue link codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from domain.db import Database
+from domain.settings import Settings, SettingsError, load_settings, resolve_secret_key
+from migrations.runner import current_revision, head_revision, upgrade_to_head
+
+app = typer.Typer(
+    help="Tinbao: community reports from Zalo and Telegram groups to the ward police.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+areas_app = typer.Typer(
+    help="Manage the area tree (provinces, wards, residential groups).", no_args_is_help=True
+)
+app.add_typer(areas_app, name="areas")
+
+log = logging.getLogger("tinbao")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"tinbao: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise _fail(str(error)) from None
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+
+
+def _require_schema(db: Database) -> None:
+    revision = current_revision(db)
+    if revision is None:
+        raise _fail("the database has no schema yet: run `tinbao migrate` first")
+    if revision != head_revision():
+        raise _fail("the database schema is not the newest: run `tinbao migrate`")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the newest schema. Safe to run again."""
+    settings = _settings()
+    db = _database(settings)
+    try:
+        upgrade_to_head(db)
+    except Exception as error:
+        raise _fail(f"migration failed: {type(error).__name__}: {error}") from None
+    finally:
+        db.dispose()
+    typer.echo(f"database at revision {head_revision()}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the whole service: webhooks, admin API, scheduler and sender."""
+    import uvicorn
+
+    from tinbao.logs import configure_logging
+    from tinbao.service import Service
+
+    settings = _settings()
+    try:
+        settings.check_for_serving()
+    except SettingsError as error:
+        raise _fail(str(error)) from None
+    configure_logging(settings)
+    db = _database(settings)
+    try:
+        if current_revision(db) is None:
+            log.info("empty database: migrating to the newest schema")
+            upgrade_to_head(db)
+        _require_schema(db)
+    except typer.Exit:
+        raise
+    except Exception as error:
+        raise _fail(f"cannot open the database: {type(error).__name__}") from None
+    if settings.secret_key is None:
+        _, generated = resolve_secret_key(settings)
+        if generated:
+            log.warning(
+                "TINBAO_SECRET_KEY is unset: generated one into tinbao.key beside the database; back it up"
+            )
+    service = Service(settings, db=db)
+    config = uvicorn.Config(
+        service.app(),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+
+
+@areas_app.command("import")
+def import_areas(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV: code,name,kind,parent_code,aliases,lat,lon", exists=True, dir_okay=False
+        ),
+    ],
+) -> None:
+    """Create or update areas from a CSV file; nothing is written if any row is bad."""
+    from domain.areas.importer import import_areas_csv
+
+    settings = _settings()
+    db = _database(settings)
+    _require_schema(db)
+    with typer.progressbar(length=1, label="importing", file=sys.stderr) as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        report = import_areas_csv(db, file, on_progress=progress)
+    db.dispose()
+    if report.errors:
+        for error in report.errors:
+            typer.echo(f"{file.name}: line {error.line}: {error.message}", err=True)
+        raise _fail(f"{len(report.errors)} bad row(s): nothing was imported")
+    typer.echo(f"{report.created} areas created, {report.updated} updated")
+
+
+@app.command("link-code")
+def link_code(
+    area: Annotated[str, typer.Option(help="Code of the area the chat will belong to.")],
+    role: Annotated[
+        str, typer.Option(help="triage (police group) or community (residents' group).")
+    ],
+) -> None:
+    """Print a one-time code (valid 24 hours) that links a chat to an area with /link CODE."""
+    from domain.chats.service import LinkError, issue_link_code
+
+    settings = _settings()
+    if role not in {"triage", "community"}:
+        raise _fail("--role must be triage or community")
+    db = _database(settings)
+    _require_schema(db)
+    try:
+        with db.session() as session:
+            code = issue_link_code(session, area_code=area, role=role)
+    except LinkError as error:
+        raise _fail(str(error)) from None
+    finally:
+        db.dispose()
+    typer.echo(code.code)
+    typer.echo(
+        f"Type /link {code.code} in the group. Valid until {code.expires_at.isoformat()}.", err=True
+    )
+
+
+def main() -> None:
+    """Entry point of the console command."""
+    app()

@@ -1,0 +1,100 @@
+"""What only the leader does: webhook registration, polling, and scheduled housekeeping."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.telegram.polling import ALLOWED_UPDATES, poll_updates
+from domain.inbox.service import redact_payloads
+
+if TYPE_CHECKING:
+    from tinbao.service import Service
+
+log = logging.getLogger(__name__)
+
+
+class LeaderDuties:
+    """Started when this process becomes the leader, stopped when it stops being one."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+        self._scheduler: AsyncIOScheduler | None = None
+        self._polling: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Register webhooks or start polling, and start the scheduler."""
+        service = self._service
+        settings = service.settings
+        await self._register_webhooks()
+        if service.telegram_bot is not None and settings.telegram_mode == "polling":
+            self._polling = asyncio.create_task(
+                poll_updates(service.telegram_bot, service.writer.store), name="telegram-polling"
+            )
+        scheduler = AsyncIOScheduler(timezone=settings.timezone)
+        # A generous grace time: a job due while the service restarts still runs after.
+        scheduler.add_job(
+            self.redact_inbox,
+            "interval",
+            hours=1,
+            id="redact-inbox",
+            misfire_grace_time=3600,
+            coalesce=True,
+            max_instances=1,
+        )
+        scheduler.start()
+        self._scheduler = scheduler
+
+    async def stop(self) -> None:
+        """Stop polling and the scheduler."""
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._polling
+            self._polling = None
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+
+    async def redact_inbox(self) -> int:
+        """Erase raw payloads older than the retention period."""
+        service = self._service
+        days = service.settings.inbox_retention_days
+        count = await asyncio.to_thread(
+            redact_payloads, service.db, older_than=timedelta(days=days)
+        )
+        if count:
+            log.info("redacted %d raw updates older than %d days", count, days)
+        return count
+
+    async def _register_webhooks(self) -> None:
+        service = self._service
+        settings = service.settings
+        if settings.public_url is None:
+            return
+        root = settings.public_url.rstrip("/")
+        bot, secret = service.telegram_bot, settings.telegram_webhook_secret
+        if bot is not None and settings.telegram_mode == "webhook" and secret is not None:
+            try:
+                await bot.set_webhook(
+                    url=f"{root}/webhooks/telegram",
+                    secret_token=secret.get_secret_value(),
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+                log.info("registered the Telegram webhook at %s/webhooks/telegram", root)
+            except Exception as error:
+                log.error("could not register the Telegram webhook (%s)", type(error).__name__)
+        zalo_secret = settings.zalo_webhook_secret
+        if service.zalo is not None and zalo_secret is not None:
+            try:
+                await service.zalo.set_webhook(
+                    url=f"{root}/webhooks/zalo", secret_token=zalo_secret.get_secret_value()
+                )
+                log.info("registered the Zalo webhook at %s/webhooks/zalo", root)
+            except Exception as error:
+                log.error("could not register the Zalo webhook (%s)", type(error).__name__)

@@ -1,0 +1,192 @@
+"""The running service: one database, the app, inbox workers, and what only the leader runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+
+from bot.handling import BotProfile, UpdateHandler
+from bot.inbox_worker import InboxWorker
+from bot.sender.loop import Sender, Transport
+from bot.sender.telegram import TelegramTransport
+from bot.sender.zalo import ZaloTransport
+from bot.telegram.client import make_bot
+from bot.zalo.client import ZaloBotClient
+from domain.db import Database
+from domain.inbox.service import count_by_status
+from domain.leadership import Leadership, acquire_leadership, release_leadership
+from domain.metrics import Metrics
+from domain.outbox.delivery import requeue_stale_sending
+from domain.outbox.service import outbox_counts
+from domain.people.sealing import Sealer
+from domain.settings import Settings, resolve_secret_key
+from tinbao.leader_duties import LeaderDuties
+from webhooks.app import create_app
+from webhooks.inbox_writer import InboxWriter
+from webhooks.state import AppState
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=15)
+LEASE_RENEW_SECONDS = 5.0
+
+
+class Service:
+    """Everything one `tinbao serve` process runs."""
+
+    def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+        self.metrics = Metrics()
+        self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
+        key, _ = resolve_secret_key(settings)
+        self.sealer = Sealer(key)
+        self.telegram_bot = (
+            make_bot(
+                token=settings.telegram_token.get_secret_value(), api_url=settings.telegram_api_url
+            )
+            if settings.telegram_token is not None
+            else None
+        )
+        self.zalo = (
+            ZaloBotClient(
+                token=settings.zalo_token.get_secret_value(), api_url=settings.zalo_api_url
+            )
+            if settings.zalo_token is not None
+            else None
+        )
+        self.profiles: dict[str, BotProfile] = {}
+        self.leadership: Leadership | None = None
+        self.sender = Sender(self.db, self._transports(), self.metrics, lambda: self.leadership)
+        self.handler = UpdateHandler(
+            db=self.db,
+            settings=settings,
+            sealer=self.sealer,
+            profiles=self.profiles,
+            telegram_bot=self.telegram_bot,
+            on_outbox=self.sender.notify,
+        )
+        self.worker = InboxWorker(
+            db=self.db,
+            handler=self.handler,
+            metrics=self.metrics,
+            holder=self.holder,
+            max_attempts=settings.inbox_max_attempts,
+        )
+        self.writer = InboxWriter(self.db, on_stored=self.worker.notify)
+        self.duties = LeaderDuties(self)
+        self.metrics.watch_queues(
+            lambda: {
+                "inbox": count_by_status(self.db),
+                "outbox": outbox_counts(self.db),
+            }
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _transports(self) -> dict[str, Transport]:
+        transports: dict[str, Transport] = {}
+        if self.telegram_bot is not None:
+            transports["telegram"] = TelegramTransport(
+                self.telegram_bot, per_second=self.settings.telegram_messages_per_second
+            )
+        if self.zalo is not None:
+            transports["zalo"] = ZaloTransport(
+                self.zalo,
+                per_second=self.settings.zalo_messages_per_second,
+                per_chat_per_second=self.settings.zalo_chat_messages_per_second,
+            )
+        return transports
+
+    def app(self) -> FastAPI:
+        """The web app, whose lifespan runs this service's background work."""
+        state = AppState(
+            settings=self.settings, db=self.db, metrics=self.metrics, writer=self.writer
+        )
+        return create_app(state, lifespan=self._lifespan)
+
+    @asynccontextmanager
+    async def _lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def start(self) -> None:
+        """Learn who the bots are, then start the workers and the leader loop."""
+        await self._learn_profiles()
+        self._spawn(self.worker.run(), "inbox-worker")
+        self._spawn(self.sender.run(), "sender")
+        self._spawn(self._lead(), "leader")
+
+    async def stop(self) -> None:
+        """Stop the background work, give up leadership, close connections."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.duties.stop()
+        if self.leadership is not None:
+            await asyncio.to_thread(release_leadership, self.db, self.leadership)
+            self.leadership = None
+        if self.telegram_bot is not None:
+            with contextlib.suppress(Exception):
+                await self.telegram_bot.shutdown()
+        if self.zalo is not None:
+            await self.zalo.close()
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        self._tasks.append(asyncio.create_task(work, name=name))
+
+    async def _learn_profiles(self) -> None:
+        if self.telegram_bot is not None:
+            try:
+                await self.telegram_bot.initialize()
+                me = self.telegram_bot.bot
+                self.profiles["telegram"] = BotProfile(
+                    user_id=me.id, username=me.username, name=me.first_name
+                )
+            except Exception as error:  # the service still stores updates; sends retry later
+                log.error("could not reach Telegram at start (%s)", type(error).__name__)
+        if self.zalo is not None:
+            try:
+                me = await self.zalo.get_me()
+                self.profiles["zalo"] = BotProfile(name=str(me.get("account_name") or "") or None)
+            except Exception as error:
+                log.error("could not reach Zalo at start (%s)", type(error).__name__)
+
+    async def _lead(self) -> None:
+        """Hold or seek the leader lease; start and stop the leader's duties as it changes."""
+        while True:
+            try:
+                lease = await asyncio.to_thread(
+                    acquire_leadership, self.db, name="leader", holder=self.holder, ttl=LEASE_TTL
+                )
+            except Exception as error:  # the database is away: lead no more until it is back
+                log.warning("could not renew the leader lease (%s)", type(error).__name__)
+                lease = None
+            if lease is not None and self.leadership is None:
+                log.info("this process now leads: sender, scheduler and polling run here")
+                self.leadership = lease
+                await self.duties.start()
+            elif lease is None and self.leadership is not None:
+                log.warning("leadership lost: stopping the sender, scheduler and polling here")
+                self.leadership = None
+                await self.duties.stop()
+            else:
+                self.leadership = lease
+            if self.leadership is not None:
+                await asyncio.to_thread(requeue_stale_sending, self.db, older_than=LEASE_TTL * 2)
+            await asyncio.sleep(LEASE_RENEW_SECONDS)

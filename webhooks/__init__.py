@@ -1,0 +1,1 @@
+"""The FastAPI app: webhook ingress, admin API, health and metrics."""

@@ -1,0 +1,73 @@
+"""The FastAPI app: ingress, admin API, health and metrics, over the state it is given."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from webhooks import ingress
+from webhooks.admin import areas, chats, link_codes
+from webhooks.admin.auth import require_admin
+from webhooks.state import AppState, StateDep
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
+    """An app serving the given state; `lifespan` starts and stops the background work."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        state.writer.start()
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            await state.writer.stop()
+
+    app = FastAPI(
+        title="Tinbao",
+        summary="Community reports from Zalo and Telegram groups to the ward police.",
+        version="0.1.0",
+        lifespan=run,
+    )
+    app.state.tinbao = state
+    app.include_router(ingress.router)
+    admin = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
+    for module in (areas, link_codes, chats):
+        admin.include_router(module.router)
+    app.include_router(admin)
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["operations"])
+    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["operations"])
+    return app
+
+
+def _database_answers(state: AppState) -> bool:
+    try:
+        with state.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # any failure means "not healthy", never a 500
+        return False
+    return True
+
+
+async def healthz(state: StateDep) -> JSONResponse:
+    """200 while the database answers, else 503."""
+    if await run_in_threadpool(_database_answers, state):
+        return JSONResponse({"status": "ok"})
+    return JSONResponse({"status": "unavailable"}, status_code=503)
+
+
+async def metrics(request: Request, state: StateDep) -> Response:
+    """Prometheus text format."""
+    body = await run_in_threadpool(generate_latest, state.metrics.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

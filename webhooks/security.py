@@ -1,0 +1,31 @@
+"""Checks on incoming requests: secrets in constant time, bodies within their size."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import HTTPException, Request, status
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Compare a presented secret with the configured one without leaking timing."""
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
+    """Read the body, refusing with 413 anything over the limit without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "body over 1 MiB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "body over 1 MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)

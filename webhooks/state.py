@@ -1,0 +1,32 @@
+"""What the app's routes share: settings, database, metrics and the inbox writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from domain.db import Database
+from domain.metrics import Metrics
+from domain.settings import Settings
+from webhooks.inbox_writer import InboxWriter
+
+
+@dataclass
+class AppState:
+    """The service parts a request may use."""
+
+    settings: Settings
+    db: Database
+    metrics: Metrics
+    writer: InboxWriter
+
+
+def get_state(request: Request) -> AppState:
+    """The state the app was built with."""
+    state: AppState = request.app.state.tinbao
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
