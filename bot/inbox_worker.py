@@ -42,15 +42,22 @@ class InboxWorker:
         self._active: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def notify(self) -> None:
         """Wake the worker: an update was stored."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Ask the worker to finish the updates it holds and take no more."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Handle updates until cancelled."""
+        """Handle updates until stopped."""
+        self._stopping = False
         try:
-            while True:
+            while not self._stopping:
                 started = await self.run_once()
                 if not started:
                     self._wake.clear()
@@ -88,7 +95,7 @@ class InboxWorker:
     async def _drain_chat(self, claim: inbox.ClaimedChat) -> None:
         renewed = time.monotonic()
         try:
-            while True:
+            while not self._stopping:
                 row = await asyncio.to_thread(inbox.next_pending, self._db, claim)
                 if row is None:
                     return

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 LEASE_TTL = timedelta(seconds=15)
 LEASE_RENEW_SECONDS = 5.0
+STOP_GRACE_SECONDS = 10.0
 
 
 class Service:
@@ -92,6 +93,7 @@ class Service:
             }
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
 
     def _transports(self) -> dict[str, Transport]:
         transports: dict[str, Transport] = {}
@@ -130,8 +132,13 @@ class Service:
         self._spawn(self._lead(), "leader")
 
     async def stop(self) -> None:
-        """Stop the background work, give up leadership, close connections."""
-        for task in self._tasks:
+        """Let the background work finish what it started, give up leadership, close connections."""
+        self._stopping.set()
+        self.worker.stop()
+        self.sender.stop()
+        # Finishing beats cancelling: a cancelled task leaves its database thread running.
+        _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
+        for task in late:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -146,6 +153,7 @@ class Service:
                 await self.telegram_bot.shutdown()
         if self.zalo is not None:
             await self.zalo.close()
+        self.db.dispose()
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
@@ -169,7 +177,7 @@ class Service:
 
     async def _lead(self) -> None:
         """Hold or seek the leader lease; start and stop the leader's duties as it changes."""
-        while True:
+        while not self._stopping.is_set():
             try:
                 lease = await asyncio.to_thread(
                     acquire_leadership, self.db, name="leader", holder=self.holder, ttl=LEASE_TTL
@@ -189,4 +197,5 @@ class Service:
                 self.leadership = lease
             if self.leadership is not None:
                 await asyncio.to_thread(requeue_stale_sending, self.db, older_than=LEASE_TTL * 2)
-            await asyncio.sleep(LEASE_RENEW_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), LEASE_RENEW_SECONDS)

@@ -20,12 +20,12 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     """Read the body, refusing with 413 anything over the limit without reading it all."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "body over 1 MiB")
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "body over 1 MiB")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "body over 1 MiB")
+            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "body over 1 MiB")
         chunks.append(chunk)
     return b"".join(chunks)

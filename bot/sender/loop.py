@@ -68,6 +68,7 @@ class Sender:
         self._channel_paused: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def notify(self) -> None:
         """Wake the loop: new rows were written."""
@@ -78,10 +79,16 @@ class Sender:
         """How many rows are marked as being sent right now."""
         return len(self._tasks)
 
+    def stop(self) -> None:
+        """Ask the loop to finish: sends already started complete, no new ones start."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Send until cancelled; does nothing while another process leads."""
+        """Send until stopped; does nothing while another process leads."""
+        self._stopping = False
         try:
-            while True:
+            while not self._stopping:
                 leadership = self._leadership()
                 sent_any = False
                 if leadership is not None and self._transports:
