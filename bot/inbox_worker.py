@@ -11,7 +11,7 @@ from datetime import timedelta
 from bot.handling import UpdateHandler
 from domain.db import Database, utcnow
 from domain.inbox import service as inbox
-from domain.inbox.models import InboxStatus
+from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class InboxWorker:
             self._active.discard((claim.channel, claim.chat_key))
             self._slots.release()
 
-    async def _handle(self, row: inbox.InboxUpdate) -> bool:
+    async def _handle(self, row: InboxUpdate) -> bool:
         assert row.id is not None
         try:
             await self._handler.handle(row)

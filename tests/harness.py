@@ -71,7 +71,9 @@ class Running:
         """The service's database."""
         return self.service.db
 
-    async def post_telegram(self, body: Any, *, secret: str | None = TELEGRAM_SECRET) -> httpx.Response:
+    async def post_telegram(
+        self, body: Any, *, secret: str | None = TELEGRAM_SECRET
+    ) -> httpx.Response:
         """POST an update as Telegram would."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
         return await self.client.post("/webhooks/telegram", json=body, headers=headers)

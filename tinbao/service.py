@@ -154,6 +154,7 @@ class Service:
         if self.zalo is not None:
             await self.zalo.close()
         self.db.dispose()
+        log.info("stopped cleanly: nothing acknowledged is lost")
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         self._tasks.append(asyncio.create_task(work, name=name))
@@ -170,8 +171,9 @@ class Service:
                 log.error("could not reach Telegram at start (%s)", type(error).__name__)
         if self.zalo is not None:
             try:
-                me = await self.zalo.get_me()
-                self.profiles["zalo"] = BotProfile(name=str(me.get("account_name") or "") or None)
+                account = await self.zalo.get_me()
+                name = account.get("account_name")
+                self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
             except Exception as error:
                 log.error("could not reach Zalo at start (%s)", type(error).__name__)
 

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, and_, delete, exists, select, update
+from sqlalchemy import Table, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from domain.db import Database, utcnow
 from domain.inbox.models import ChatLease, InboxStatus, InboxUpdate
@@ -81,30 +81,35 @@ def due_chats(
     """Chats whose oldest pending update is due and that no live lease holds."""
     now = now or utcnow()
     earlier = aliased(InboxUpdate)
-    inbox = InboxUpdate
+    channel, chat_key, row_id = (
+        col(InboxUpdate.channel),
+        col(InboxUpdate.chat_key),
+        col(InboxUpdate.id),
+    )
     no_earlier_pending = ~exists().where(
-        earlier.status == InboxStatus.PENDING.value,
-        earlier.channel == inbox.channel,
-        earlier.chat_key == inbox.chat_key,
-        earlier.id < inbox.id,  # type: ignore[operator]
+        col(earlier.status) == InboxStatus.PENDING.value,
+        col(earlier.channel) == channel,
+        col(earlier.chat_key) == chat_key,
+        col(earlier.id) < row_id,
     )
     lease_live = exists().where(
-        ChatLease.chat == inbox.channel + ":" + inbox.chat_key,
-        ChatLease.expires_at > now,  # type: ignore[operator]
+        col(ChatLease.chat) == channel + ":" + chat_key,
+        col(ChatLease.expires_at) > now,
     )
+    not_before = col(InboxUpdate.not_before)
     query = (
-        select(inbox.channel, inbox.chat_key)
+        select(channel, chat_key)
         .where(
-            inbox.status == InboxStatus.PENDING.value,
-            (inbox.not_before == None) | (inbox.not_before <= now),  # type: ignore[operator]  # noqa: E711
+            col(InboxUpdate.status) == InboxStatus.PENDING.value,
+            not_before.is_(None) | (not_before <= now),
             no_earlier_pending,
             ~lease_live,
         )
-        .order_by(inbox.id)  # type: ignore[arg-type]
+        .order_by(row_id)
         .limit(limit)
     )
     with db.session() as session:
-        return [(channel, chat_key) for channel, chat_key in session.execute(query).all()]
+        return [(c, k) for c, k in session.execute(query).all()]
 
 
 def lease_chat(
@@ -114,13 +119,13 @@ def lease_chat(
     now = utcnow()
     claim = ClaimedChat(channel=channel, chat_key=chat_key, holder=holder)
     with db.session() as session:
-        statement = _insert(session, LEASES).values(
+        insert = _insert(session, LEASES).values(
             chat=claim.lease_name, holder=holder, expires_at=now + ttl
         )
         # One atomic statement on both engines: insert, or take over only an expired lease.
-        statement = statement.on_conflict_do_update(
+        statement = insert.on_conflict_do_update(
             index_elements=["chat"],
-            set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
+            set_={"holder": insert.excluded.holder, "expires_at": insert.excluded.expires_at},
             where=LEASES.c.expires_at <= now,
         ).returning(LEASES.c.holder)
         taken = session.execute(statement).first()
@@ -132,7 +137,7 @@ def renew_lease(db: Database, claim: ClaimedChat, *, ttl: timedelta) -> bool:
     with db.session() as session:
         result = session.execute(
             update(ChatLease)
-            .where(ChatLease.chat == claim.lease_name, ChatLease.holder == claim.holder)  # type: ignore[arg-type]
+            .where(col(ChatLease.chat) == claim.lease_name, col(ChatLease.holder) == claim.holder)
             .values(expires_at=utcnow() + ttl)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -143,7 +148,7 @@ def release_lease(db: Database, claim: ClaimedChat) -> None:
     with db.session() as session:
         session.execute(
             delete(ChatLease).where(
-                and_(ChatLease.chat == claim.lease_name, ChatLease.holder == claim.holder)  # type: ignore[arg-type]
+                col(ChatLease.chat) == claim.lease_name, col(ChatLease.holder) == claim.holder
             )
         )
 
@@ -157,11 +162,11 @@ def next_pending(
         update_row = session.scalars(
             select(InboxUpdate)
             .where(
-                InboxUpdate.channel == claim.channel,
-                InboxUpdate.chat_key == claim.chat_key,
-                InboxUpdate.status == InboxStatus.PENDING.value,
+                col(InboxUpdate.channel) == claim.channel,
+                col(InboxUpdate.chat_key) == claim.chat_key,
+                col(InboxUpdate.status) == InboxStatus.PENDING.value,
             )
-            .order_by(InboxUpdate.id)  # type: ignore[arg-type]
+            .order_by(col(InboxUpdate.id))
             .limit(1)
         ).first()
     if update_row is None:
@@ -175,7 +180,9 @@ def finish_update(session: Session, *, update_id: int, status: InboxStatus) -> b
     """Mark a pending update handled inside the caller's transaction; False if it was not pending."""
     result = session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.id == update_id, InboxUpdate.status == InboxStatus.PENDING.value)  # type: ignore[arg-type]
+        .where(
+            col(InboxUpdate.id) == update_id, col(InboxUpdate.status) == InboxStatus.PENDING.value
+        )
         .values(status=status.value, handled_at=utcnow(), last_error=None)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -209,9 +216,9 @@ def redact_payloads(db: Database, *, older_than: timedelta, now: datetime | None
         result = session.execute(
             update(InboxUpdate)
             .where(
-                InboxUpdate.status != InboxStatus.PENDING.value,  # type: ignore[arg-type]
-                InboxUpdate.received_at < now - older_than,  # type: ignore[arg-type,operator]
-                InboxUpdate.redacted_at == None,  # type: ignore[arg-type]  # noqa: E711
+                col(InboxUpdate.status) != InboxStatus.PENDING.value,
+                col(InboxUpdate.received_at) < now - older_than,
+                col(InboxUpdate.redacted_at).is_(None),
             )
             .values(payload=None, redacted_at=now)
         )
@@ -220,12 +227,9 @@ def redact_payloads(db: Database, *, older_than: timedelta, now: datetime | None
 
 def count_by_status(db: Database) -> dict[tuple[str, str], int]:
     """How many stored updates each (channel, status) has, for metrics."""
-    from sqlalchemy import func
-
+    channel, status = col(InboxUpdate.channel), col(InboxUpdate.status)
     with db.session() as session:
         rows = session.execute(
-            select(InboxUpdate.channel, InboxUpdate.status, func.count()).group_by(
-                InboxUpdate.channel, InboxUpdate.status
-            )
+            select(channel, status, func.count()).group_by(channel, status)
         ).all()
     return {(channel, status): count for channel, status, count in rows}

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from domain.chats.models import Chat
 from domain.db import Database, utcnow
@@ -32,24 +33,25 @@ def due_messages(
     now = now or utcnow()
     ahead = aliased(OutboxMessage)
     nothing_ahead = ~exists().where(
-        ahead.channel == OutboxMessage.channel,
-        ahead.chat_id == OutboxMessage.chat_id,
-        ahead.status.in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),  # type: ignore[attr-defined]
-        ahead.id < OutboxMessage.id,  # type: ignore[operator]
+        col(ahead.channel) == col(OutboxMessage.channel),
+        col(ahead.chat_id) == col(OutboxMessage.chat_id),
+        col(ahead.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+        col(ahead.id) < col(OutboxMessage.id),
     )
     query = (
-        select(OutboxMessage, Chat.kind, Chat.active, Chat.migrated_to)
+        select(OutboxMessage, col(Chat.kind), col(Chat.active), col(Chat.migrated_to))
         .outerjoin(
             Chat,
-            (Chat.channel == OutboxMessage.channel) & (Chat.chat_id == OutboxMessage.chat_id),  # type: ignore[arg-type]
+            (col(Chat.channel) == col(OutboxMessage.channel))
+            & (col(Chat.chat_id) == col(OutboxMessage.chat_id)),
         )
         .where(
-            OutboxMessage.status == OutboxStatus.PENDING.value,  # type: ignore[arg-type]
-            OutboxMessage.channel.in_(channels),  # type: ignore[attr-defined]
-            or_(OutboxMessage.not_before == None, OutboxMessage.not_before <= now),  # type: ignore[arg-type,operator]  # noqa: E711
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+            col(OutboxMessage.channel).in_(channels),
+            or_(col(OutboxMessage.not_before).is_(None), col(OutboxMessage.not_before) <= now),
             nothing_ahead,
         )
-        .order_by(OutboxMessage.lane, OutboxMessage.id)  # type: ignore[arg-type]
+        .order_by(col(OutboxMessage.lane), col(OutboxMessage.id))
         .limit(limit)
     )
     with db.session() as session:
@@ -67,10 +69,10 @@ def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) ->
     now = utcnow()
     # The fencing check and the mark are one statement: a deposed leader marks nothing.
     still_ours = exists().where(
-        LeaderLease.name == leadership.name,
-        LeaderLease.holder == leadership.holder,
-        LeaderLease.token == leadership.token,
-        LeaderLease.expires_at > now,  # type: ignore[operator]
+        col(LeaderLease.name) == leadership.name,
+        col(LeaderLease.holder) == leadership.holder,
+        col(LeaderLease.token) == leadership.token,
+        col(LeaderLease.expires_at) > now,
     )
     with db.session() as session:
         marked = session.execute(
@@ -85,7 +87,7 @@ def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) ->
                 sending_at=now,
                 attempts=OutboxMessage.attempts + 1,
             )
-            .returning(OutboxMessage.id)
+            .returning(col(OutboxMessage.id))
         ).all()
     return {row_id for (row_id,) in marked}
 

@@ -55,7 +55,9 @@ async def test_telegram_webhook_refuses_a_wrong_secret_with_401(
 async def test_zalo_webhook_refuses_a_wrong_secret_with_401(
     running: Running, secret: str | None
 ) -> None:
-    response = await running.post_zalo(load_json(FIXTURES, "zalo/bot_text_flat.json"), secret=secret)
+    response = await running.post_zalo(
+        load_json(FIXTURES, "zalo/bot_text_flat.json"), secret=secret
+    )
     assert response.status_code == 401
     assert stored(running) == []
 
@@ -84,7 +86,15 @@ async def test_webhook_refuses_a_chunked_body_over_one_mebibyte_with_413(running
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b"[1, 2]", b'"text"', b"{}", b'{"update_id": "7"}', b'{"update_id": true}', b"\xff\xfe"],
+    [
+        b"not json",
+        b"[1, 2]",
+        b'"text"',
+        b"{}",
+        b'{"update_id": "7"}',
+        b'{"update_id": true}',
+        b"\xff\xfe",
+    ],
 )
 async def test_telegram_webhook_refuses_junk_with_400(running: Running, body: bytes) -> None:
     response = await running.client.post(
@@ -100,7 +110,9 @@ async def test_telegram_webhook_refuses_junk_with_400(running: Running, body: by
 @pytest.mark.parametrize("body", [b"{}", b'{"ok": false}', b'{"event_name": "x"}', b"nope"])
 async def test_zalo_webhook_refuses_junk_with_400(running: Running, body: bytes) -> None:
     response = await running.client.post(
-        "/webhooks/zalo", content=body, headers={"X-Bot-Api-Secret-Token": "zalo-secret-for-tests_0123"}
+        "/webhooks/zalo",
+        content=body,
+        headers={"X-Bot-Api-Secret-Token": "zalo-secret-for-tests_0123"},
     )
     assert response.status_code == 400
     assert stored(running) == []
@@ -163,7 +175,10 @@ async def test_zalo_oa_webhook_checks_the_signature(database_url: str, tmp_path:
     body = (FIXTURES / "zalo/oa_user_send_location.body").read_bytes()
     header = (FIXTURES / "zalo/oa_user_send_location.headers").read_text().split(":", 1)[1].strip()
     settings = make_settings(
-        database_url, tmp_path, zalo_oa_app_id=keys["app_id"], zalo_oa_secret_key=keys["oa_secret_key"]
+        database_url,
+        tmp_path,
+        zalo_oa_app_id=keys["app_id"],
+        zalo_oa_secret_key=keys["oa_secret_key"],
     )
     async with serving(settings) as running:
         bad = await running.client.post(

@@ -1,8 +1,8 @@
-"""backbone: areas, chats, people, inbox, outbox, leases
+"""backbone
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 15:32:46.807222
+Create Date: 2026-11-22
 """
 
 from collections.abc import Sequence
@@ -58,7 +58,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel", "update_key", name=op.f("uq_inbox_channel_update_key")),
     )
     with op.batch_alter_table("inbox", schema=None) as batch_op:
-        batch_op.create_index("ix_inbox_pending", ["status", "chat_key", "id"], unique=False)
+        batch_op.create_index(
+            "ix_inbox_pending", ["status", "channel", "chat_key", "id"], unique=False
+        )
 
     op.create_table(
         "inbox_leases",
