@@ -7,8 +7,8 @@ import contextlib
 import logging
 import time
 from datetime import timedelta
+from typing import Protocol
 
-from bot.handling import UpdateHandler
 from domain.db import Database, utcnow
 from domain.inbox import service as inbox
 from domain.inbox.models import InboxStatus, InboxUpdate
@@ -20,6 +20,14 @@ LEASE_TTL = timedelta(seconds=60)
 IDLE_POLL = 0.2
 
 
+class Handler(Protocol):
+    """What handles one stored update (bot.handling.UpdateHandler in the service)."""
+
+    async def handle(self, row: InboxUpdate) -> InboxStatus:
+        """Handle the update exactly once, or raise to have it retried."""
+        ...
+
+
 class InboxWorker:
     """Handles stored updates, one chat at a time, several chats at once."""
 
@@ -27,10 +35,11 @@ class InboxWorker:
         self,
         *,
         db: Database,
-        handler: UpdateHandler,
+        handler: Handler,
         metrics: Metrics,
         holder: str,
         max_attempts: int = 5,
+        first_retry_delay: float = 2.0,
         concurrency: int = 4,
     ) -> None:
         self._db = db
@@ -38,6 +47,7 @@ class InboxWorker:
         self._metrics = metrics
         self._holder = holder
         self._max_attempts = max_attempts
+        self._first_retry_delay = first_retry_delay
         self._slots = asyncio.Semaphore(concurrency)
         self._active: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -124,6 +134,7 @@ class InboxWorker:
                 update_id=row.id,
                 error=f"{type(error).__name__}: {error}",
                 max_attempts=self._max_attempts,
+                first_delay=self._first_retry_delay,
             )
             if status == InboxStatus.FAILED:
                 self._metrics.updates_failed.labels(row.channel).inc()

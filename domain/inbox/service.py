@@ -189,7 +189,13 @@ def finish_update(session: Session, *, update_id: int, status: InboxStatus) -> b
 
 
 def record_failure(
-    db: Database, *, update_id: int, error: str, max_attempts: int, now: datetime | None = None
+    db: Database,
+    *,
+    update_id: int,
+    error: str,
+    max_attempts: int,
+    first_delay: float = 2.0,
+    now: datetime | None = None,
 ) -> InboxStatus:
     """Count a failed attempt; park the update as failed after the last one."""
     now = now or utcnow()
@@ -204,7 +210,8 @@ def record_failure(
             row.handled_at = now
         else:
             # Backoff keeps a poisonous update from spinning while the chat's others wait.
-            row.not_before = now + timedelta(seconds=min(2**row.attempts, 300))
+            delay = min(first_delay * 2 ** (row.attempts - 1), 300.0)
+            row.not_before = now + timedelta(seconds=delay)
         session.add(row)
         return InboxStatus(row.status)
 
