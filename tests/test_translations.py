@@ -62,9 +62,9 @@ def test_vietnamese_texts_are_really_vietnamese() -> None:
     vi = catalog("vi")
     differing = [k for k, v in vi.items() if v != k]
     assert len(differing) == len(vi), "some Vietnamese entries are left in English"
-    assert gettext_for("vi")("I do not know this code. Please check it, or ask for a new one.").startswith(
-        "Mã này"
-    )
+    assert gettext_for("vi")(
+        "I do not know this code. Please check it, or ask for a new one."
+    ).startswith("Mã này")
 
 
 def test_vietnamese_is_the_default_language() -> None:

@@ -16,7 +16,15 @@ from sqlmodel import select
 from domain.chats.models import LinkCode
 from tests.conftest import FIXTURES
 from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import ADMIN_TOKEN, Running, load_json, make_settings, serving, with_telegram, with_zalo
+from tests.harness import (
+    ADMIN_TOKEN,
+    Running,
+    load_json,
+    make_settings,
+    serving,
+    with_telegram,
+    with_zalo,
+)
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 GROUP = -1001000000222
@@ -36,20 +44,32 @@ async def running(
 ) -> AsyncIterator[Running]:
     """The service, with two demo areas created through the admin API."""
     telegram, zalo = platforms
-    settings = make_settings(database_url, tmp_path, **with_telegram(telegram.url), **with_zalo(zalo.url))
+    settings = make_settings(
+        database_url, tmp_path, **with_telegram(telegram.url), **with_zalo(zalo.url)
+    )
     async with serving(settings) as service:
         for area in (
             {"code": "SL", "name": "Sơn La", "kind": "province"},
-            {"code": "SL-TH", "name": "Tô Hiệu", "kind": "ward", "parent_code": "SL", "aliases": ["Chiềng Lề"]},
+            {
+                "code": "SL-TH",
+                "name": "Tô Hiệu",
+                "kind": "ward",
+                "parent_code": "SL",
+                "aliases": ["Chiềng Lề"],
+            },
             {"code": "SL-CA", "name": "Chiềng An", "kind": "ward", "parent_code": "SL"},
         ):
-            assert (await service.client.post("/api/v1/areas", json=area, headers=AUTH)).status_code == 201
+            assert (
+                await service.client.post("/api/v1/areas", json=area, headers=AUTH)
+            ).status_code == 201
         yield service
 
 
 async def issue_code(running: Running, area: str, role: str) -> str:
     """A link code from the admin API."""
-    response = await running.client.post("/api/v1/link-codes", json={"area_code": area, "role": role}, headers=AUTH)
+    response = await running.client.post(
+        "/api/v1/link-codes", json={"area_code": area, "role": role}, headers=AUTH
+    )
     assert response.status_code == 201
     code: str = response.json()["code"]
     return code
@@ -61,7 +81,9 @@ def telegram_group_command(text_: str, chat_id: int = GROUP) -> dict[str, Any]:
     update["update_id"] = next(_update_ids)
     update["message"]["text"] = text_
     update["message"]["chat"]["id"] = chat_id
-    update["message"]["entities"] = [{"offset": 0, "length": len(text_.split()[0]), "type": "bot_command"}]
+    update["message"]["entities"] = [
+        {"offset": 0, "length": len(text_.split()[0]), "type": "bot_command"}
+    ]
     return update
 
 
@@ -105,8 +127,14 @@ async def test_link_binds_a_telegram_group_and_confirms_in_vietnamese(
     ]
     chats = (await running.client.get("/api/v1/chats", headers=AUTH)).json()
     assert chats["items"] == [
-        {"channel": "telegram", "chat_id": str(GROUP), "title": "Camera an ninh tổ 3",
-         "area_code": "SL-TH", "role": "triage", "active": True}
+        {
+            "channel": "telegram",
+            "chat_id": str(GROUP),
+            "title": "Camera an ninh tổ 3",
+            "area_code": "SL-TH",
+            "role": "triage",
+            "active": True,
+        }
     ]
 
 
@@ -118,14 +146,19 @@ async def test_link_binds_a_zalo_group_by_the_vietnamese_alias(
     await running.post_zalo(zalo_group_command(f"/lienket {code[:4]}-{code[4:]}"))
     await running.settle()
     assert links(running) == [("zalo", "g_7788990011", "SL-CA", "community")]
-    assert texts_to(zalo, "g_7788990011") == ["Đã liên kết: nhóm này nay là nhóm cư dân của Chiềng An."]
+    assert texts_to(zalo, "g_7788990011") == [
+        "Đã liên kết: nhóm này nay là nhóm cư dân của Chiềng An."
+    ]
 
 
 async def test_new_code_replaces_the_earlier_link_and_says_so(
     running: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:
     telegram, _ = platforms
-    first, second = await issue_code(running, "SL-TH", "community"), await issue_code(running, "SL-CA", "triage")
+    first, second = (
+        await issue_code(running, "SL-TH", "community"),
+        await issue_code(running, "SL-CA", "triage"),
+    )
     await running.post_telegram(telegram_group_command(f"/link {first}"))
     await running.post_telegram(telegram_group_command(f"/link {second}"))
     await running.settle()

@@ -19,11 +19,18 @@ from tests.harness import free_port
 TINBAO = str(Path(sys.executable).with_name("tinbao"))
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the command with only TINBAO_* settings from `env`, in a folder of its own."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
     return subprocess.run(
-        [TINBAO, *args], cwd=cwd, env=clean | (env or {}), capture_output=True, text=True, timeout=60
+        [TINBAO, *args],
+        cwd=cwd,
+        env=clean | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -81,7 +88,9 @@ def test_link_code_prints_the_code_alone_on_the_first_line(
     tmp_path: Path, sqlite_env: dict[str, str]
 ) -> None:
     csv = tmp_path / "areas.csv"
-    csv.write_text("code,name,kind,parent_code,aliases,lat,lon\nW1,Tô Hiệu,ward,,,,\n", encoding="utf-8")
+    csv.write_text(
+        "code,name,kind,parent_code,aliases,lat,lon\nW1,Tô Hiệu,ward,,,,\n", encoding="utf-8"
+    )
     assert run(["migrate"], tmp_path, sqlite_env).returncode == 0
     assert run(["areas", "import", str(csv)], tmp_path, sqlite_env).returncode == 0
     result = run(["link-code", "--area", "W1", "--role", "triage"], tmp_path, sqlite_env)
@@ -121,8 +130,12 @@ def test_serve_migrates_an_empty_sqlite_database_answers_health_and_stops_on_sig
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
     process = subprocess.Popen(
-        [TINBAO, "serve", "--port", str(port)], cwd=tmp_path, env=clean | sqlite_env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [TINBAO, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean | sqlite_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

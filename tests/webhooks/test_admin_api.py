@@ -50,8 +50,17 @@ async def test_admin_api_answers_503_when_no_token_is_configured(
 
 async def test_areas_upsert_and_list_with_aliases(running: Running) -> None:
     await create(running, code="SL", name="Sơn La", kind="province", lat=21.3, lon=103.9)
-    await create(running, code="SL-TH", name="Tô Hiệu", kind="ward", parent_code="SL", aliases=["Chiềng Lề"])
-    await create(running, code="SL-TH", name="Tô Hiệu", kind="ward", parent_code="SL", aliases=["Quyết Thắng"])
+    await create(
+        running, code="SL-TH", name="Tô Hiệu", kind="ward", parent_code="SL", aliases=["Chiềng Lề"]
+    )
+    await create(
+        running,
+        code="SL-TH",
+        name="Tô Hiệu",
+        kind="ward",
+        parent_code="SL",
+        aliases=["Quyết Thắng"],
+    )
     listing = (await running.client.get("/api/v1/areas", headers=AUTH)).json()
     assert [a["code"] for a in listing["items"]] == ["SL", "SL-TH"]
     assert listing["items"][1]["aliases"] == ["Quyết Thắng"]
@@ -66,7 +75,9 @@ async def test_areas_refuse_invalid_input_with_clear_details(running: Running) -
     )
     assert bad_kind.status_code == 422 and isinstance(bad_kind.json()["detail"], list)
     orphan = await running.client.post(
-        "/api/v1/areas", json={"code": "X", "name": "X", "kind": "ward", "parent_code": "NOPE"}, headers=AUTH
+        "/api/v1/areas",
+        json={"code": "X", "name": "X", "kind": "ward", "parent_code": "NOPE"},
+        headers=AUTH,
     )
     assert orphan.status_code == 422 and "NOPE" in orphan.json()["detail"]
     missing = await running.client.get("/api/v1/areas/NOPE", headers=AUTH)
@@ -103,7 +114,11 @@ async def test_link_codes_are_issued_for_24_hours(running: Running) -> None:
     body = response.json()
     expires = datetime.fromisoformat(body["expires_at"])
     assert expires.utcoffset() is not None
-    assert timedelta(hours=23, minutes=59) < expires - datetime.now(expires.tzinfo) <= timedelta(hours=24)
+    assert (
+        timedelta(hours=23, minutes=59)
+        < expires - datetime.now(expires.tzinfo)
+        <= timedelta(hours=24)
+    )
     assert len(body["code"]) == 8
     unknown = await running.client.post(
         "/api/v1/link-codes", json={"area_code": "NOPE", "role": "triage"}, headers=AUTH
