@@ -6,8 +6,9 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 
 from bot.telegram.updates import update_keys
@@ -19,27 +20,25 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 LONG_POLL_SECONDS = 25
 
+Store = Callable[[NewUpdate], Awaitable[bool]]
 
-async def poll_updates(bot: Bot, store: Callable[[NewUpdate], Awaitable[bool]]) -> None:
+
+async def poll_updates(bot: Bot, store: Store) -> None:
     """Fetch updates until cancelled, storing each before confirming it with the next offset."""
     await bot.delete_webhook(drop_pending_updates=False)
     offset: int | None = None
     failures = 0
     while True:
         try:
-            raw = await bot.do_api_request(
-                "get_updates",
-                api_kwargs={
-                    "offset": offset,
-                    "timeout": LONG_POLL_SECONDS,
-                    "allowed_updates": json.dumps(ALLOWED_UPDATES),
-                },
+            updates = await bot.get_updates(
+                offset=offset,
+                timeout=LONG_POLL_SECONDS,
+                allowed_updates=ALLOWED_UPDATES,
                 read_timeout=LONG_POLL_SECONDS + 10,
             )
             failures = 0
         except RetryAfter as error:
-            wait = error.retry_after
-            await asyncio.sleep(wait if isinstance(wait, int | float) else wait.total_seconds())
+            await asyncio.sleep(_seconds(error.retry_after))
             continue
         except Conflict:
             log.warning("Telegram reports a webhook or another poller; deleting the webhook again")
@@ -55,18 +54,25 @@ async def poll_updates(bot: Bot, store: Callable[[NewUpdate], Awaitable[bool]]) 
             log.warning("polling Telegram failed (%s); retrying", type(error).__name__)
             await asyncio.sleep(min(2**failures, 60))
             continue
-        for update in raw if isinstance(raw, list) else []:
-            offset = max(offset or 0, await _store(update, store) + 1)
+        except Exception:  # never let polling die: the inbox would silently stop filling
+            failures += 1
+            log.exception("polling Telegram failed unexpectedly; retrying")
+            await asyncio.sleep(min(2**failures, 60))
+            continue
+        for update in updates:
+            # Stored before the next call's offset confirms it: a crash loses nothing.
+            await _store(update, store)
+            offset = update.update_id + 1
 
 
-async def _store(update: object, store: Callable[[NewUpdate], Awaitable[bool]]) -> int:
-    key, chat_key = update_keys(update)
+async def _store(update: Update, store: Store) -> None:
+    body = update.to_dict()
+    key, chat_key = update_keys(body)
+    payload = json.dumps(body, ensure_ascii=False)
     await store(
-        NewUpdate(
-            channel=Channel.TELEGRAM.value,
-            update_key=key,
-            chat_key=chat_key,
-            payload=json.dumps(update, ensure_ascii=False),
-        )
+        NewUpdate(channel=Channel.TELEGRAM.value, update_key=key, chat_key=chat_key, payload=payload)
     )
-    return int(key)
+
+
+def _seconds(wait: int | float | timedelta) -> float:
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
