@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from domain.db import Database
 from migrations.runner import upgrade_to_head
+from tests.fakes import FakeTelegram, FakeZalo
+from tests.harness import Running, make_settings, serving, with_telegram, with_zalo
 
 ENGINES = ["sqlite", "postgresql"]
 FIXTURES = Path(
@@ -69,6 +71,26 @@ def database_url(
     server.create_database(name, template="tinbao_template")  # type: ignore[attr-defined]
     yield server.url(name)  # type: ignore[attr-defined]
     server.drop_database(name)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def platforms() -> Iterator[tuple[FakeTelegram, FakeZalo]]:
+    """Fake Telegram and Zalo Bot APIs on loopback."""
+    with FakeTelegram() as telegram, FakeZalo() as zalo:
+        yield telegram, zalo
+
+
+@pytest.fixture
+async def running(
+    database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
+) -> AsyncIterator[Running]:
+    """The whole service on a loopback port, with Telegram and Zalo on, against the fakes."""
+    telegram, zalo = platforms
+    settings = make_settings(
+        database_url, tmp_path, **with_telegram(telegram.url), **with_zalo(zalo.url)
+    )
+    async with serving(settings) as service:
+        yield service
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,31 +11,11 @@ from sqlalchemy import text
 
 from tests.conftest import FIXTURES
 from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import Running, load_json, make_settings, serving, with_telegram, with_zalo
+from tests.harness import Running, load_json
 
 _ids = itertools.count(800_000)
 USER = 770001
 ZALO_USER = "5810000000001234567"
-
-
-@pytest.fixture
-async def platforms() -> AsyncIterator[tuple[FakeTelegram, FakeZalo]]:
-    """Fake Telegram and Zalo Bot APIs."""
-    with FakeTelegram() as telegram, FakeZalo() as zalo:
-        yield telegram, zalo
-
-
-@pytest.fixture
-async def running(
-    database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
-) -> AsyncIterator[Running]:
-    """The service with both channels on."""
-    telegram, zalo = platforms
-    settings = make_settings(
-        database_url, tmp_path, **with_telegram(telegram.url), **with_zalo(zalo.url)
-    )
-    async with serving(settings) as service:
-        yield service
 
 
 def telegram_text(text_: str, fixture: str = "telegram/private_start.json") -> dict[str, Any]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +18,6 @@ from tests.harness import (
     ADMIN_TOKEN,
     Running,
     load_json,
-    make_settings,
-    serving,
-    with_telegram,
-    with_zalo,
 )
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -31,38 +25,22 @@ GROUP = -1001000000222
 _update_ids = itertools.count(700_000)
 
 
-@pytest.fixture
-async def platforms() -> AsyncIterator[tuple[FakeTelegram, FakeZalo]]:
-    """Fake Telegram and Zalo Bot APIs."""
-    with FakeTelegram() as telegram, FakeZalo() as zalo:
-        yield telegram, zalo
-
-
-@pytest.fixture
-async def running(
-    database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
-) -> AsyncIterator[Running]:
-    """The service, with two demo areas created through the admin API."""
-    telegram, zalo = platforms
-    settings = make_settings(
-        database_url, tmp_path, **with_telegram(telegram.url), **with_zalo(zalo.url)
-    )
-    async with serving(settings) as service:
-        for area in (
-            {"code": "SL", "name": "Sơn La", "kind": "province"},
-            {
-                "code": "SL-TH",
-                "name": "Tô Hiệu",
-                "kind": "ward",
-                "parent_code": "SL",
-                "aliases": ["Chiềng Lề"],
-            },
-            {"code": "SL-CA", "name": "Chiềng An", "kind": "ward", "parent_code": "SL"},
-        ):
-            assert (
-                await service.client.post("/api/v1/areas", json=area, headers=AUTH)
-            ).status_code == 201
-        yield service
+@pytest.fixture(autouse=True)
+async def areas(running: Running) -> None:
+    """A province and two of its wards, created through the admin API."""
+    for area in (
+        {"code": "SL", "name": "Sơn La", "kind": "province"},
+        {
+            "code": "SL-TH",
+            "name": "Tô Hiệu",
+            "kind": "ward",
+            "parent_code": "SL",
+            "aliases": ["Chiềng Lề"],
+        },
+        {"code": "SL-CA", "name": "Chiềng An", "kind": "ward", "parent_code": "SL"},
+    ):
+        response = await running.client.post("/api/v1/areas", json=area, headers=AUTH)
+        assert response.status_code == 201
 
 
 async def issue_code(running: Running, area: str, role: str) -> str:

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import FIXTURES
-from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import Running, load_json, make_settings, serving, with_telegram, with_zalo
+from tests.harness import Running, load_json, make_settings, serving
 
 
 def stored(running: Running) -> list[tuple[str, str, str]]:
@@ -21,17 +20,6 @@ def stored(running: Running) -> list[tuple[str, str, str]]:
             text("SELECT channel, update_key, status FROM inbox ORDER BY id")
         ).all()
     return [(c, k, s) for c, k, s in rows]
-
-
-@pytest.fixture
-async def running(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """A service with Telegram and Zalo on, against fake platforms."""
-    with FakeTelegram() as telegram, FakeZalo() as zalo:
-        settings = make_settings(
-            database_url, tmp_path, **with_telegram(telegram.url), **with_zalo(zalo.url)
-        )
-        async with serving(settings) as service:
-            yield service
 
 
 async def test_telegram_webhook_stores_an_update_and_answers_200(running: Running) -> None:
