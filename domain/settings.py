@@ -129,7 +129,8 @@ class Settings(BaseSettings):
             )
         if self.secret_key is None and not self.is_sqlite:
             raise SettingsError("TINBAO_SECRET_KEY is required with a PostgreSQL database")
-        if self.public_url is not None and not self.public_url.startswith(("https://", "http://")):
+        if self.public_url is not None and not self.public_url.startswith("https://"):
+            # Telegram and Zalo deliver webhooks over HTTPS only.
             raise SettingsError("TINBAO_PUBLIC_URL must start with https://")
 
 

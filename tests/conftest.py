@@ -16,11 +16,7 @@ from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running, make_settings, serving, with_telegram, with_zalo
 
 ENGINES = ["sqlite", "postgresql"]
-FIXTURES = Path(
-    os.environ.get(
-        "TINBAO_FIXTURES_DIR", Path(__file__).resolve().parents[2] / "shared" / "fixtures"
-    )
-)
+FIXTURES = Path(os.environ.get("TINBAO_FIXTURES_DIR", Path(__file__).resolve().parent / "fixtures"))
 
 
 def _postgres_unavailable_reason() -> str:

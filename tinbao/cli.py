@@ -91,7 +91,9 @@ def serve(
     except typer.Exit:
         raise
     except Exception as error:
-        raise _fail(f"cannot open the database: {type(error).__name__}") from None
+        raise _fail(
+            f"TINBAO_DATABASE_URL: cannot open the database ({type(error).__name__})"
+        ) from None
     if settings.secret_key is None:
         _, generated = resolve_secret_key(settings)
         if generated:

@@ -70,7 +70,9 @@ async def _store(update: Update, store: Store) -> None:
     key, chat_key = update_keys(body)
     payload = json.dumps(body, ensure_ascii=False)
     await store(
-        NewUpdate(channel=Channel.TELEGRAM.value, update_key=key, chat_key=chat_key, payload=payload)
+        NewUpdate(
+            channel=Channel.TELEGRAM.value, update_key=key, chat_key=chat_key, payload=payload
+        )
     )
 
 

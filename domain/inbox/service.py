@@ -227,7 +227,8 @@ def redact_payloads(db: Database, *, older_than: timedelta, now: datetime | None
                 col(InboxUpdate.received_at) < now - older_than,
                 col(InboxUpdate.redacted_at).is_(None),
             )
-            .values(payload=None, redacted_at=now)
+            # The chat key of a private chat is the person's platform id: it goes too.
+            .values(payload=None, chat_key="-", redacted_at=now)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 

@@ -88,9 +88,9 @@ def chat_key(value: Any) -> str | None:
 
 
 def load_fixture(relpath: str) -> JSON:
-    """Load a body from the shared wire-format fixtures (TINBAO_FIXTURES_DIR overrides the dir)."""
+    """Load a body from the wire-format fixtures in tests/fixtures (TINBAO_FIXTURES_DIR overrides)."""
     root = os.environ.get("TINBAO_FIXTURES_DIR")
-    base = Path(root) if root else Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+    base = Path(root) if root else Path(__file__).resolve().parents[1] / "fixtures"
     loaded: JSON = json.loads((base / relpath).read_text("utf-8"))
     return loaded
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
 from domain.chats.models import LinkRole
 from domain.chats.service import LinkError, issue_link_code
+from webhooks.admin.types import Timestamp
 from webhooks.state import StateDep
 
 router = APIRouter(prefix="/link-codes", tags=["chats"])
@@ -25,7 +24,7 @@ class LinkCodeOut(BaseModel):
     """The code to type after /link, and when it stops working."""
 
     code: str
-    expires_at: datetime
+    expires_at: Timestamp
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
