@@ -12,6 +12,7 @@ ALIASES = {
     "quaylai": "back",
     "ngonngu": "lang",
     "lienket": "link",
+    "bosung": "add",
 }
 
 

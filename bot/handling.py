@@ -6,19 +6,15 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from telegram import Bot
-from telegram.error import TelegramError
-
-from bot.commands import canonical
-from bot.events import Command, Event
+from bot.events import Event
+from bot.facts import FactFinder
 from bot.router import handle_event
 from bot.telegram.updates import telegram_events
-from bot.turn import Facts, Turn
+from bot.turn import BotProfile, Facts, Turn
 from bot.zalo.updates import zalo_events
 from bot.zalo_oa.updates import oa_events
-from domain.chats.models import Channel, ChatKind
+from domain.chats.models import Channel
 from domain.db import Database, utcnow
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import finish_update
@@ -26,15 +22,6 @@ from domain.people.sealing import Sealer
 from domain.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class BotProfile:
-    """Who the bot is on a channel, as its getMe says."""
-
-    user_id: int | None = None
-    username: str | None = None
-    name: str | None = None
 
 
 class AlreadyHandled(Exception):
@@ -51,14 +38,14 @@ class UpdateHandler:
         settings: Settings,
         sealer: Sealer,
         profiles: dict[str, BotProfile],
-        telegram_bot: Bot | None = None,
+        facts: FactFinder,
         on_outbox: Callable[[], None] = lambda: None,
     ) -> None:
         self._db = db
         self._settings = settings
         self._sealer = sealer
         self._profiles = profiles
-        self._telegram = telegram_bot
+        self._facts = facts
         self._on_outbox = on_outbox
 
     def events_of(self, row: InboxUpdate) -> list[Event]:
@@ -84,7 +71,7 @@ class UpdateHandler:
         """Handle a stored update exactly once; raises when it should be retried."""
         assert row.id is not None
         events = self.events_of(row)
-        facts = [await self._facts(event) for event in events]
+        facts = [await self._facts.facts_for(event) for event in events]
         status = await asyncio.to_thread(self._apply, row.id, events, facts)
         if events:
             self._on_outbox()
@@ -102,6 +89,7 @@ class UpdateHandler:
                         event=event,
                         now=utcnow(),
                         facts=known,
+                        profile=self._profiles.get(event.chat.channel, BotProfile()),
                     )
                     handle_event(turn)
                 # Done in the same transaction as its effects: handled exactly once.
@@ -110,26 +98,3 @@ class UpdateHandler:
         except AlreadyHandled:
             log.info("update %s was already handled elsewhere", update_id)
         return status
-
-    async def _facts(self, event: Event) -> Facts:
-        """Ask the platform what the transaction will need (outside it: no network in a lock)."""
-        wants_link = isinstance(event, Command) and canonical(event.name) == "link"
-        in_group = event.chat.kind == ChatKind.GROUP.value
-        if wants_link and in_group and event.chat.channel == Channel.TELEGRAM.value:
-            return Facts(bot_is_admin=await self._telegram_bot_is_admin(event.chat.chat_id))
-        return Facts()
-
-    async def _telegram_bot_is_admin(self, chat_id: str) -> bool | None:
-        profile = self._profiles.get(Channel.TELEGRAM.value)
-        if self._telegram is None or profile is None or profile.user_id is None:
-            return None
-        try:
-            member = await self._telegram.get_chat_member(
-                chat_id=int(chat_id), user_id=profile.user_id
-            )
-        except TelegramError as error:
-            log.warning(
-                "could not ask Telegram whether the bot administers a group: %s", error.message
-            )
-            return None
-        return member.status in {"administrator", "creator"}

@@ -11,14 +11,24 @@ from bot.events import (
     ChatMigrated,
     Command,
     Event,
+    Media,
     MemberJoined,
     MemberLeft,
+    TextMessage,
     Unsupported,
 )
 from bot.linking import link_group
+from bot.reporting.adding import ADDING, continue_adding, start_adding
+from bot.reporting.dialogue import continue_report, open_draft, start_report
+from bot.reporting.group import reply_in_group, report_in_group
+from bot.reporting.status import tell_status
 from bot.turn import Turn
 from bot.welcome import choose_language, introduce, introduce_if_first, language_button, send_help
 from domain.chats.service import migrate_chat, set_bot_membership
+from domain.reports.drafts import get_draft
+
+# Commands that work the same whether or not a report is being written.
+_ANYTIME = {"help", "lang", "status", "link"}
 
 
 def handle_event(turn: Turn) -> None:
@@ -66,22 +76,19 @@ def _membership(turn: Turn, event: BotAdded | BotRemoved | BotPromoted) -> None:
 
 def _private(turn: Turn, event: Event) -> None:
     first = introduce_if_first(turn)
-    if isinstance(event, Command):
-        name = canonical(event.name)
-        if name == "start":
-            if not first:
-                introduce(turn)
-        elif name == "lang":
-            choose_language(turn, event)
-        elif name == "link":
-            link_group(turn, event)
-        elif not first:
-            send_help(turn)
-    elif isinstance(event, ButtonPress):
-        if event.data.startswith("lang:"):
-            language_button(turn, event)
-        else:
-            turn.answer_button(event.callback_id)
+    if isinstance(event, ButtonPress) and event.data.startswith("lang:"):
+        language_button(turn, event)
+        return
+    if isinstance(event, ButtonPress):
+        turn.answer_button(event.callback_id)
+    if isinstance(event, Command) and _command(turn, event, first):
+        return
+    person = turn.person()
+    draft = get_draft(turn.session, person_id=person.id) if person and person.id else None
+    if draft is not None and draft.step == ADDING:
+        continue_adding(turn, draft)
+    elif draft is not None and open_draft(turn) is not None:
+        continue_report(turn, draft)
     elif isinstance(event, Unsupported):
         _ = turn._
         turn.reply(
@@ -90,13 +97,48 @@ def _private(turn: Turn, event: Event) -> None:
                 "/help to see what you can do."
             )
         )
-    elif not first and not event.edited:
+    elif isinstance(event, Command) and canonical(event.name) in {"cancel", "back"}:
+        turn.reply(turn._("There is no report being written. Type /report to start one."))
+    elif not first and not event.edited and not isinstance(event, ButtonPress):
         send_help(turn)
 
 
+def _command(turn: Turn, command: Command, first: bool) -> bool:
+    """Handle commands that do not depend on a draft; False to let the draft have it."""
+    name = canonical(command.name)
+    if start_adding(turn, command):
+        return True
+    if name == "start":
+        if not first:
+            introduce(turn)
+        return True
+    if name == "report":
+        start_report(turn)
+        return True
+    if name not in _ANYTIME:
+        return False
+    if name == "lang":
+        choose_language(turn, command)
+    elif name == "link":
+        link_group(turn, command)
+    elif name == "status":
+        tell_status(turn, command)
+    else:
+        send_help(turn)
+    return True
+
+
 def _group(turn: Turn, event: Event) -> None:
-    if isinstance(event, Command) and canonical(event.name) == "link":
-        turn.chat()
-        link_group(turn, event)
+    if isinstance(event, Command):
+        name = canonical(event.name)
+        if name == "link":
+            turn.chat()
+            link_group(turn, event)
+        elif name == "report":
+            report_in_group(turn, event.args)
+        elif name == "status":
+            tell_status(turn, event)
     elif isinstance(event, ButtonPress):
         turn.answer_button(event.callback_id)
+    elif isinstance(event, TextMessage | Media) and event.reply_to is not None and not event.edited:
+        reply_in_group(turn)

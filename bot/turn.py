@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bot.events import Event
 from domain.chats.models import Chat, ChatKind
 from domain.chats.service import record_chat
+from domain.evidence import StoredFile
 from domain.i18n import gettext_for, pick_locale
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.models import Lane
@@ -26,6 +27,17 @@ class Facts:
     """What was asked of the platform before the transaction began."""
 
     bot_is_admin: bool | None = None  # None: not asked, or the platform has no admins
+    evidence: StoredFile | None = None  # the event's media, copied into the media folder
+    evidence_problem: str | None = None  # why it could not be copied
+
+
+@dataclass(frozen=True)
+class BotProfile:
+    """Who the bot is on a channel, as its getMe says."""
+
+    user_id: int | None = None
+    username: str | None = None
+    name: str | None = None
 
 
 @dataclass
@@ -38,6 +50,7 @@ class Turn:
     event: Event
     now: datetime
     facts: Facts = field(default_factory=Facts)
+    profile: BotProfile = field(default_factory=BotProfile)
     _person: Person | None = None
     _chat: Chat | None = None
 

@@ -43,7 +43,11 @@ def send_help(turn: Turn) -> None:
     turn.reply(
         _(
             "What you can do here:\n"
-            "/start (/batdau): the introduction again\n"
+            "/report (/baocao): report something to the ward police\n"
+            "/status CODE (/tracuu): see where your report stands\n"
+            "/add CODE (/bosung): add details or photos to your report\n"
+            "/cancel (/huy): stop the report you are writing\n"
+            "/back (/quaylai): go back one step\n"
             "/lang (/ngonngu): change the language\n"
             "/help (/trogiup): show this list\n\n"
             "In an emergency call 113 (police), 114 (fire) or 115 (ambulance)."

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -68,28 +69,35 @@ class Metrics:
             registry=r,
         )
 
-    def watch_queues(self, read: Callable[[], dict[str, dict[tuple[str, str], int]]]) -> None:
-        """Report queue sizes read on each scrape by `read` (name -> {(label, label): n})."""
-        self.registry.register(_QueueCollector(read))
+    def watch(self, read: Callable[[], list[Reading]]) -> None:
+        """Report gauges read from the database on each scrape."""
+        self.registry.register(_DatabaseCollector(read))
 
 
-class _QueueCollector(Collector):
-    """Reads inbox and outbox sizes at scrape time."""
+@dataclass(frozen=True)
+class Reading:
+    """A gauge read at scrape time: its name, help, label names and values by labels."""
 
-    def __init__(self, read: Callable[[], dict[str, dict[tuple[str, str], int]]]) -> None:
+    name: str
+    help: str
+    labels: tuple[str, ...]
+    values: Mapping[tuple[str, ...], int]
+
+
+class _DatabaseCollector(Collector):
+    """Reads queue sizes and other counts at scrape time."""
+
+    def __init__(self, read: Callable[[], list[Reading]]) -> None:
         self._read = read
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        """Yield one gauge per queue, labelled by its two keys."""
+        """Yield one gauge per reading."""
         try:
-            queues = self._read()
+            readings = self._read()
         except Exception:  # a scrape must not fail because the database is down
             return
-        labels = {"inbox": ["channel", "status"], "outbox": ["lane", "status"]}
-        for name, counts in queues.items():
-            family = GaugeMetricFamily(
-                f"tinbao_{name}_rows", f"Rows of the {name} by state", labels=labels[name]
-            )
-            for key, count in sorted(counts.items()):
+        for reading in readings:
+            family = GaugeMetricFamily(reading.name, reading.help, labels=list(reading.labels))
+            for key, count in sorted(reading.values.items()):
                 family.add_metric(list(key), count)
             yield family

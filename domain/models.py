@@ -4,18 +4,25 @@ from domain.areas.models import Area, AreaAlias
 from domain.chats.models import Chat, LinkCode
 from domain.inbox.models import ChatLease, InboxUpdate
 from domain.leadership import LeaderLease
+from domain.oa_tokens import SealedOaTokens
 from domain.outbox.models import OutboxMessage
 from domain.people.models import Identity, Person
+from domain.reports.models import Draft, Evidence, Report, ReportEvent
 
 __all__ = [
     "Area",
     "AreaAlias",
     "Chat",
     "ChatLease",
+    "Draft",
+    "Evidence",
     "Identity",
     "InboxUpdate",
     "LeaderLease",
     "LinkCode",
     "OutboxMessage",
     "Person",
+    "Report",
+    "ReportEvent",
+    "SealedOaTokens",
 ]

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     zalo_chat_messages_per_second: float = Field(default=1.0, gt=0)
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    reports_per_day: int = Field(default=10, ge=1)
+    delete_group_reports: bool = True
 
     @field_validator("database_url")
     @classmethod

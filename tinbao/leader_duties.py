@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.reporting.expiry import expire_drafts
 from bot.telegram.polling import ALLOWED_UPDATES, poll_updates
 from domain.inbox.service import redact_payloads
 
@@ -47,6 +48,15 @@ class LeaderDuties:
             coalesce=True,
             max_instances=1,
         )
+        scheduler.add_job(
+            self.expire_drafts,
+            "interval",
+            minutes=10,
+            id="expire-drafts",
+            misfire_grace_time=3600,
+            coalesce=True,
+            max_instances=1,
+        )
         scheduler.start()
         self._scheduler = scheduler
 
@@ -70,6 +80,14 @@ class LeaderDuties:
         )
         if count:
             log.info("redacted %d raw updates older than %d days", count, days)
+        return count
+
+    async def expire_drafts(self) -> int:
+        """Close report drafts idle for a day, with a note to each person."""
+        service = self._service
+        count = await asyncio.to_thread(expire_drafts, service.db, settings=service.settings)
+        if count:
+            service.sender.notify()
         return count
 
     async def _register_webhooks(self) -> None:

@@ -15,20 +15,26 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from bot.handling import BotProfile, UpdateHandler
+from bot.evidence import EvidenceFetcher
+from bot.facts import FactFinder
+from bot.handling import UpdateHandler
 from bot.inbox_worker import InboxWorker
 from bot.sender.loop import Sender, Transport
 from bot.sender.telegram import TelegramTransport
 from bot.sender.zalo import ZaloTransport
+from bot.sender.zalo_oa import ZaloOaTransport
 from bot.telegram.client import make_bot
+from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
+from bot.zalo_oa.client import ZaloOaClient
 from domain.db import Database
 from domain.inbox.service import count_by_status
 from domain.leadership import Leadership, acquire_leadership, release_leadership
-from domain.metrics import Metrics
+from domain.metrics import Metrics, Reading
 from domain.outbox.delivery import requeue_stale_sending
 from domain.outbox.service import outbox_counts
 from domain.people.sealing import Sealer
+from domain.reports.queries import unrouted_count
 from domain.settings import Settings, resolve_secret_key
 from tinbao.leader_duties import LeaderDuties
 from webhooks.app import create_app
@@ -66,15 +72,39 @@ class Service:
             if settings.zalo_token is not None
             else None
         )
+        oa_secret, oa_refresh = settings.zalo_oa_app_secret, settings.zalo_oa_refresh_token
+        self.zalo_oa = (
+            ZaloOaClient(
+                app_id=settings.zalo_oa_app_id,
+                app_secret=oa_secret.get_secret_value(),
+                initial_refresh_token=oa_refresh.get_secret_value(),
+                api_url=settings.zalo_oa_api_url,
+                oauth_url=settings.zalo_oauth_url,
+                db=self.db,
+                sealer=self.sealer,
+            )
+            if settings.zalo_oa_on and settings.zalo_oa_app_id and oa_secret and oa_refresh
+            else None
+        )
+        if settings.zalo_oa_on and self.zalo_oa is None:
+            log.warning("Zalo OA replies wait: TINBAO_ZALO_OA_APP_SECRET or _REFRESH_TOKEN unset")
         self.profiles: dict[str, BotProfile] = {}
         self.leadership: Leadership | None = None
         self.sender = Sender(self.db, self._transports(), self.metrics, lambda: self.leadership)
+        self.fetcher = EvidenceFetcher(media_dir=settings.media_dir, telegram_bot=self.telegram_bot)
+        facts = FactFinder(
+            db=self.db,
+            sealer=self.sealer,
+            profiles=self.profiles,
+            telegram_bot=self.telegram_bot,
+            fetcher=self.fetcher,
+        )
         self.handler = UpdateHandler(
             db=self.db,
             settings=settings,
             sealer=self.sealer,
             profiles=self.profiles,
-            telegram_bot=self.telegram_bot,
+            facts=facts,
             on_outbox=self.sender.notify,
         )
         self.worker = InboxWorker(
@@ -86,14 +116,31 @@ class Service:
         )
         self.writer = InboxWriter(self.db, on_stored=self.worker.notify)
         self.duties = LeaderDuties(self)
-        self.metrics.watch_queues(
-            lambda: {
-                "inbox": count_by_status(self.db),
-                "outbox": outbox_counts(self.db),
-            }
-        )
+        self.metrics.watch(self._readings)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
+
+    def _readings(self) -> list[Reading]:
+        return [
+            Reading(
+                "tinbao_inbox_rows",
+                "Inbox rows by channel and state",
+                ("channel", "status"),
+                count_by_status(self.db),
+            ),
+            Reading(
+                "tinbao_outbox_rows",
+                "Outbox rows by lane and state",
+                ("lane", "status"),
+                outbox_counts(self.db),
+            ),
+            Reading(
+                "tinbao_reports_unrouted",
+                "Reports that no triage chat covers",
+                (),
+                {(): unrouted_count(self.db)},
+            ),
+        ]
 
     def _transports(self) -> dict[str, Transport]:
         transports: dict[str, Transport] = {}
@@ -107,12 +154,18 @@ class Service:
                 per_second=self.settings.zalo_messages_per_second,
                 per_chat_per_second=self.settings.zalo_chat_messages_per_second,
             )
+        if self.zalo_oa is not None:
+            transports["zalo-oa"] = ZaloOaTransport(self.zalo_oa)
         return transports
 
     def app(self) -> FastAPI:
         """The web app, whose lifespan runs this service's background work."""
         state = AppState(
-            settings=self.settings, db=self.db, metrics=self.metrics, writer=self.writer
+            settings=self.settings,
+            db=self.db,
+            metrics=self.metrics,
+            writer=self.writer,
+            sealer=self.sealer,
         )
         return create_app(state, lifespan=self._lifespan)
 
@@ -153,6 +206,8 @@ class Service:
                 await self.telegram_bot.shutdown()
         if self.zalo is not None:
             await self.zalo.close()
+        if self.zalo_oa is not None:
+            await self.zalo_oa.close()
         self.db.dispose()
         log.info("stopped cleanly: nothing acknowledged is lost")
 

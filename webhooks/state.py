@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from domain.db import Database
 from domain.metrics import Metrics
+from domain.people.sealing import Sealer
 from domain.settings import Settings
 from webhooks.inbox_writer import InboxWriter
 
@@ -21,6 +22,7 @@ class AppState:
     db: Database
     metrics: Metrics
     writer: InboxWriter
+    sealer: Sealer
 
 
 def get_state(request: Request) -> AppState:

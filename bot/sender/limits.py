@@ -15,11 +15,16 @@ class Pace:
         self.gap = gap
         self._starts: deque[float] = deque()
 
-    def free_at(self, now: float) -> float:
-        """The earliest time, not before `now`, at which one more send keeps within the pace."""
+    def forget_before(self, now: float) -> None:
+        """Drop the sends that no window reaching `now` or later can hold."""
         while self._starts and self._starts[0] <= now - self.period:
             self._starts.popleft()
-        at = now
+
+    def free_at(self, now: float, *, earliest: float | None = None) -> float:
+        """The earliest time, not before `now` nor `earliest`, at which one more send fits."""
+        # Forget by `now` only: a send asked for later must not erase sends an earlier one needs.
+        self.forget_before(now)
+        at = now if earliest is None else max(now, earliest)
         if self._starts:
             at = max(at, self._starts[-1] + self.gap)
         if len(self._starts) >= self.limit:
@@ -29,6 +34,12 @@ class Pace:
     def take(self, at: float) -> None:
         """Book a send starting at `at` (as returned by free_at)."""
         self._starts.append(at)
+
+    def recount(self, booked: float, at: float) -> None:
+        """Count the send booked at `booked` as made at `at` instead (a later time)."""
+        if booked in self._starts:
+            self._starts.remove(booked)
+        self._starts = deque(sorted([*self._starts, at]))
 
     @property
     def idle(self) -> bool:
@@ -43,19 +54,27 @@ class ChannelLimits:
     overall: tuple[int, float]  # (sends, seconds)
     group: tuple[int, float]
     private: tuple[int, float]
-    # Slack for the time between our start and the platform's receipt of a call.
+    # Slack for calls still on their way when a later one is booked (see Pacer.ended).
     margin: float = 0.03
+
+
+def rate(per_second: float) -> tuple[int, float]:
+    """A rate as (sends, seconds): whole sends a second, or one send every 1/rate seconds."""
+    if per_second <= 0:
+        raise ValueError("a rate must be positive")
+    # Below one a second, int() would round up the pace to 1/s: spread single sends instead.
+    return (int(per_second), 1.0) if per_second >= 1 else (1, 1.0 / per_second)
 
 
 def telegram_limits(per_second: float = 30.0) -> ChannelLimits:
     """Telegram's Bot FAQ: ~30/s overall, 20/min per group, 1/s per private chat."""
-    return ChannelLimits(overall=(max(1, int(per_second)), 1.0), group=(20, 60.0), private=(1, 1.0))
+    return ChannelLimits(overall=rate(per_second), group=(20, 60.0), private=(1, 1.0))
 
 
 def zalo_limits(per_second: float, per_chat_per_second: float) -> ChannelLimits:
     """Zalo publishes no limits: a configurable pace, the same for every chat."""
-    per_chat = (1, 1.0 / per_chat_per_second)
-    return ChannelLimits(overall=(max(1, int(per_second)), 1.0), group=per_chat, private=per_chat)
+    per_chat = rate(per_chat_per_second)
+    return ChannelLimits(overall=rate(per_second), group=per_chat, private=per_chat)
 
 
 @dataclass
@@ -85,7 +104,7 @@ class Pacer:
         """When a send to this chat would keep within every limit."""
         assert self._overall is not None
         chat_at = self._chat_pace(chat_id, chat_kind).free_at(now)
-        return max(chat_at, self._overall.free_at(chat_at))
+        return self._overall.free_at(now, earliest=chat_at)
 
     def take(self, chat_id: str, chat_kind: str, at: float) -> None:
         """Book a send to this chat starting at `at`."""
@@ -93,7 +112,18 @@ class Pacer:
         self._overall.take(at)
         self._chat_pace(chat_id, chat_kind).take(at)
 
+    def ended(self, chat_id: str, chat_kind: str, booked: float, ended: float) -> None:
+        """Count a send booked at `booked` as made when its call ended."""
+        # The platform counts a call when it arrives, somewhere between our start (late, when
+        # the loop was busy) and the answer: counting it at the answer can only overestimate
+        # how full a window is, whatever the delays on the way.
+        assert self._overall is not None
+        self._overall.recount(booked, ended)
+        self._chat_pace(chat_id, chat_kind).recount(booked, ended)
+
     def forget_idle(self, now: float) -> None:
         """Drop the paces of chats with nothing remembered, so memory follows activity."""
-        for chat_id in [c for c, p in self._chats.items() if (p.free_at(now), p.idle)[1]]:
+        for pace in self._chats.values():
+            pace.forget_before(now)
+        for chat_id in [c for c, pace in self._chats.items() if pace.idle]:
             del self._chats[chat_id]

@@ -20,6 +20,7 @@ from bot.sender.outcomes import (
     Rejected,
     RetryLater,
     Unavailable,
+    backoff,
 )
 from domain.chats.service import deactivate_chat, migrate_chat
 from domain.db import Database
@@ -27,7 +28,7 @@ from domain.leadership import Leadership
 from domain.metrics import Metrics
 from domain.outbox import delivery as store
 from domain.outbox.messages import Outgoing
-from domain.outbox.models import Lane
+from domain.outbox.models import Lane, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ MAX_ATTEMPTS = 8
 HORIZON = 0.25  # seconds ahead that sends are booked: bounds what a crash can repeat
 IDLE_POLL = 0.2
 CHANNEL_PAUSE = 60.0
+TIDY_EVERY = 60.0  # seconds between forgetting the paces and pauses of quiet chats
 
 
 class Transport(Protocol):
@@ -57,11 +59,16 @@ class Sender:
         transports: Mapping[str, Transport],
         metrics: Metrics,
         leadership: Callable[[], Leadership | None],
+        *,
+        max_attempts: int = MAX_ATTEMPTS,
+        retry_delay: Callable[[int], float] = backoff,
     ) -> None:
         self._db = db
         self._transports = dict(transports)
         self._metrics = metrics
         self._leadership = leadership
+        self._max_attempts = max_attempts
+        self._retry_delay = retry_delay
         self._pacers = {name: Pacer(t.limits) for name, t in self._transports.items()}
         self._busy_chats: set[tuple[str, str]] = set()
         self._paused: dict[tuple[str, str], float] = {}  # chat -> monotonic time it may resume
@@ -69,6 +76,7 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._tidied_at = time.monotonic()
 
     def notify(self) -> None:
         """Wake the loop: new rows were written."""
@@ -89,12 +97,17 @@ class Sender:
         self._stopping = False
         try:
             while not self._stopping:
+                # Cleared before the pass: a send that ends during the pass wakes the next one.
+                self._wake.clear()
                 leadership = self._leadership()
-                sent_any = False
-                if leadership is not None and self._transports:
-                    sent_any = await self.send_due(leadership)
-                if not sent_any:
-                    self._wake.clear()
+                busy = False
+                try:
+                    if leadership is not None and self._transports:
+                        busy = await self.send_due(leadership)
+                except Exception:  # the database may be away for a while: keep trying
+                    log.exception("the sender's pass failed; trying again")
+                self._tidy()
+                if not busy:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
         finally:
@@ -105,15 +118,27 @@ class Sender:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    def _tidy(self) -> None:
+        now = time.monotonic()
+        if now - self._tidied_at < TIDY_EVERY:
+            return
+        self._tidied_at = now
+        for pacer in self._pacers.values():
+            pacer.forget_idle(now)
+        for chat in [c for c, until in self._paused.items() if until <= now]:
+            del self._paused[chat]
+
     async def send_due(self, leadership: Leadership) -> bool:
-        """One pass: book and start the sends due within the horizon; True if any started."""
+        """One pass: book and start the sends due within the horizon; True if any row moved."""
         now = time.monotonic()
         channels = [c for c in self._transports if self._channel_paused.get(c, 0) <= now]
         if not channels:
             return False
         due = await asyncio.to_thread(store.due_messages, self._db, limit=500, channels=channels)
         booked: list[tuple[Delivery, float]] = []
+        settled = False  # rows failed or retargeted without a send: worth another pass soon
         for item in due:
+            now = time.monotonic()  # the query and the writes below take time: book from now
             row = item.row
             assert row.id is not None
             chat = (row.channel, row.chat_id)
@@ -123,11 +148,13 @@ class Sender:
                 await asyncio.to_thread(
                     store.retarget, self._db, row_id=row.id, chat_id=item.migrated_to
                 )
+                settled = True
                 continue
             if not item.chat_active:
                 await asyncio.to_thread(
                     store.mark_failed, self._db, row_id=row.id, reason="chat inactive"
                 )
+                settled = True
                 continue
             kind = item.chat_kind or _guess_kind(row.channel, row.chat_id)
             pacer = self._pacers[row.channel]
@@ -135,21 +162,20 @@ class Sender:
             if at > now + HORIZON:
                 continue
             pacer.take(row.chat_id, kind, at)
-            self._busy_chats.add(chat)
             booked.append((_delivery(row, kind), at))
         if not booked:
-            return False
+            return settled
         marked = await asyncio.to_thread(
             store.mark_sending, self._db, ids=[d.id for d, _ in booked], leadership=leadership
         )
         for delivery, at in booked:
-            if delivery.id not in marked:  # lost the lease, or another sender took it
-                self._busy_chats.discard((delivery.channel, delivery.chat_id))
+            if delivery.id not in marked:  # the lease was lost, or another sender took it
                 continue
+            self._busy_chats.add((delivery.channel, delivery.chat_id))
             task = asyncio.create_task(self._send_at(delivery, at))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        return bool(marked)
+        return settled or bool(marked)
 
     async def _send_at(self, delivery: Delivery, at: float) -> None:
         chat = (delivery.channel, delivery.chat_id)
@@ -157,25 +183,34 @@ class Sender:
             delay = at - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            await self._send(delivery)
+            await self._send(delivery, at)
         except Exception:  # a bug in one send must not stop the others
             log.exception("sending outbox row %s failed unexpectedly", delivery.id)
-            await asyncio.to_thread(
-                store.retry_later,
-                self._db,
-                row_id=delivery.id,
-                delay=timedelta(seconds=30),
-                reason="internal error",
-            )
+            # With the database away the row stays 'sending', for requeue_stale_sending.
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(
+                    store.retry_later,
+                    self._db,
+                    row_id=delivery.id,
+                    delay=timedelta(seconds=30),
+                    reason="internal error",
+                )
         finally:
             self._busy_chats.discard(chat)
             self._wake.set()
 
-    async def _send(self, delivery: Delivery) -> None:
-        transport = self._transports[delivery.channel]
+    async def _deliver(self, delivery: Delivery, at: float) -> str | None:
+        try:
+            return await self._transports[delivery.channel].deliver(delivery)
+        finally:
+            self._pacers[delivery.channel].ended(
+                delivery.chat_id, delivery.chat_kind, at, time.monotonic()
+            )
+
+    async def _send(self, delivery: Delivery, at: float) -> None:
         lane = Lane(delivery.lane).name.lower()
         try:
-            message_id = await transport.deliver(delivery)
+            message_id = await self._deliver(delivery, at)
         except DeliveryError as error:
             await self._after_error(delivery, error, lane)
             return
@@ -200,10 +235,11 @@ class Sender:
                 count=False,
             )
         elif isinstance(error, ChatMoved):
+            # This row first: moved after the chat's waiting rows, it could be sent after them.
+            await asyncio.to_thread(store.retarget, db, row_id=row_id, chat_id=error.new_chat_id)
             await asyncio.to_thread(
                 self._follow_migration, channel, delivery.chat_id, error.new_chat_id
             )
-            await asyncio.to_thread(store.retarget, db, row_id=row_id, chat_id=error.new_chat_id)
         elif isinstance(error, ChatGone):
             await asyncio.to_thread(self._deactivate, channel, delivery.chat_id, error.reason)
             await asyncio.to_thread(store.mark_failed, db, row_id=row_id, reason=error.reason)
@@ -219,14 +255,13 @@ class Sender:
                 reason=error.reason,
                 count=False,
             )
-        elif isinstance(error, Unavailable) and delivery.attempts < MAX_ATTEMPTS:
+        elif isinstance(error, Unavailable) and delivery.attempts < self._max_attempts:
             self._metrics.send_retries.labels(channel).inc()
-            backoff = min(2**delivery.attempts, 300)
             await asyncio.to_thread(
                 store.retry_later,
                 db,
                 row_id=row_id,
-                delay=timedelta(seconds=backoff),
+                delay=timedelta(seconds=self._retry_delay(delivery.attempts)),
                 reason=error.reason,
             )
         else:
@@ -243,7 +278,7 @@ class Sender:
             deactivate_chat(session, channel=channel, chat_id=chat_id, reason=reason)
 
 
-def _delivery(row: store.OutboxMessage, chat_kind: str) -> Delivery:
+def _delivery(row: OutboxMessage, chat_kind: str) -> Delivery:
     assert row.id is not None
     return Delivery(
         id=row.id,

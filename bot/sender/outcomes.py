@@ -41,6 +41,11 @@ class Unavailable(DeliveryError):
     """A network error, a timeout or a 5xx: retry with backoff."""
 
 
+def backoff(attempts: int) -> float:
+    """Seconds to wait before retrying an Unavailable, by the attempts made so far."""
+    return min(2.0**attempts, 300.0)
+
+
 class ChatGone(DeliveryError):
     """The bot was blocked, kicked or the chat no longer exists: stop writing to it."""
 

@@ -17,10 +17,16 @@ class ZaloTransport:
     channel = "zalo"
 
     def __init__(
-        self, client: ZaloBotClient, *, per_second: float, per_chat_per_second: float
+        self,
+        client: ZaloBotClient,
+        *,
+        per_second: float,
+        per_chat_per_second: float,
+        retry_seconds: float = ZALO_RETRY_SECONDS,
     ) -> None:
         self.client = client
         self.limits: ChannelLimits = zalo_limits(per_second, per_chat_per_second)
+        self.retry_seconds = retry_seconds
 
     async def deliver(self, delivery: Delivery) -> str | None:
         """Send the row's text, translating Zalo's errors into the sender's."""
@@ -34,16 +40,16 @@ class ZaloTransport:
         except ZaloNetworkError as error:
             raise Unavailable(str(error)) from None
         except ZaloApiError as error:
-            raise _translate(error) from None
+            raise _translate(error, retry_seconds=self.retry_seconds) from None
         message_id = result.get("message_id")
         return str(message_id) if message_id is not None else None
 
 
-def _translate(error: ZaloApiError) -> Exception:
+def _translate(error: ZaloApiError, *, retry_seconds: float) -> Exception:
     code = error.error_code or error.status
     text = error.description.lower()
     if code == 429:
-        return RetryLater(error.description, seconds=ZALO_RETRY_SECONDS)
+        return RetryLater(error.description, seconds=retry_seconds)
     if code == 401:
         return ChannelDown(error.description)
     if code == 403 or "blocked" in text:

@@ -233,7 +233,7 @@ def redact_payloads(db: Database, *, older_than: timedelta, now: datetime | None
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def count_by_status(db: Database) -> dict[tuple[str, str], int]:
+def count_by_status(db: Database) -> dict[tuple[str, ...], int]:
     """How many stored updates each (channel, status) has, for metrics."""
     channel, status = col(InboxUpdate.channel), col(InboxUpdate.status)
     with db.session() as session:

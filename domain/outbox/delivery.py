@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -130,11 +130,17 @@ def retry_later(
 
 def retarget(db: Database, *, row_id: int, chat_id: str) -> None:
     """Send a row to another chat id (a migrated group) without counting an attempt."""
+    sending = col(OutboxMessage.status) == OutboxStatus.SENDING.value
     with db.session() as session:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)  # type: ignore[arg-type]
-            .values(chat_id=chat_id, status=OutboxStatus.PENDING.value)
+            .where(col(OutboxMessage.id) == row_id)
+            .values(
+                chat_id=chat_id,
+                status=OutboxStatus.PENDING.value,
+                # A row marked 'sending' had its attempt counted: the call went to a gone id.
+                attempts=case((sending, OutboxMessage.attempts - 1), else_=OutboxMessage.attempts),
+            )
         )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
 
 from domain.chats.models import Channel
 from domain.db import Database, utcnow
@@ -29,16 +29,9 @@ def enqueue(
 ) -> list[OutboxMessage]:
     """Queue a message; long texts become several, and a pending edit of the same key is replaced."""
     if coalesce_key is not None:
-        waiting = session.scalars(
-            select(OutboxMessage).where(
-                OutboxMessage.coalesce_key == coalesce_key,  # type: ignore[arg-type]
-                OutboxMessage.status == OutboxStatus.PENDING.value,  # type: ignore[arg-type]
-            )
-        ).first()
-        if waiting is not None:
-            waiting.body = message.to_json()
-            session.add(waiting)
-            return [waiting]
+        replaced = _replace_pending(session, coalesce_key=coalesce_key, body=message.to_json())
+        if replaced is not None:
+            return [replaced]
     texts = [message.text]
     if kind == MessageKind.TEXT and message.text:
         texts = split_text(message.text, limit=TEXT_LIMITS.get(channel, 2000))
@@ -70,13 +63,41 @@ def enqueue(
     return rows
 
 
-def outbox_counts(db: Database) -> dict[tuple[str, str], int]:
+def _replace_pending(session: Session, *, coalesce_key: str, body: str) -> OutboxMessage | None:
+    """Put a newer body into the latest pending row of the key, if one is still pending."""
+    # Conditional on 'pending' in the UPDATE itself: a row the sender marked meanwhile is
+    # being sent with the old body, so the new one must become a row of its own.
+    latest = (
+        select(col(OutboxMessage.id))
+        .where(
+            col(OutboxMessage.coalesce_key) == coalesce_key,
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+        )
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    row_id = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == latest,
+            col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+        )
+        .values(body=body)
+        .returning(col(OutboxMessage.id))
+    ).scalar_one_or_none()
+    if row_id is None:
+        return None
+    return session.get(OutboxMessage, row_id, populate_existing=True)
+
+
+def outbox_counts(db: Database) -> dict[tuple[str, ...], int]:
     """How many outbox rows each (lane, status) has, for metrics."""
     lanes = {int(lane): lane.name.lower() for lane in Lane}
     with db.session() as session:
         rows = session.execute(
-            select(OutboxMessage.lane, OutboxMessage.status, func.count()).group_by(
-                OutboxMessage.lane, OutboxMessage.status
+            select(col(OutboxMessage.lane), col(OutboxMessage.status), func.count()).group_by(
+                col(OutboxMessage.lane), col(OutboxMessage.status)
             )
         ).all()
     return {(lanes.get(lane, str(lane)), status): n for lane, status, n in rows}

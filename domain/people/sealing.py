@@ -24,6 +24,15 @@ class Sealer:
         """A stable keyed hash of a platform user id: finds the person, reveals nothing."""
         return hmac.new(self._lookup, f"{channel}:{user_id}".encode(), hashlib.sha256).hexdigest()
 
+    def sign(self, text: str) -> str:
+        """A short signature of a text, for links only its intended person can use."""
+        digest = hmac.new(self._lookup, f"sign:{text}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:12]).decode().rstrip("=")
+
+    def verify(self, text: str, signature: str) -> bool:
+        """Whether the signature is this text's, compared in constant time."""
+        return hmac.compare_digest(self.sign(text), signature)
+
     def seal(self, identity: dict[str, Any]) -> bytes:
         """Encrypt an identity (platform id, name, username...)."""
         return self._fernet.encrypt(json.dumps(identity, ensure_ascii=False).encode())

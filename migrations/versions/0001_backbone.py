@@ -78,6 +78,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_leader_leases")),
     )
     op.create_table(
+        "oa_tokens",
+        sa.Column("app_id", sa.String(length=32), nullable=False),
+        sa.Column("access_token", sa.LargeBinary(), nullable=False),
+        sa.Column("refresh_token", sa.LargeBinary(), nullable=False),
+        sa.Column("access_expires_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("app_id", name=op.f("pk_oa_tokens")),
+    )
+    op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("lane", sa.Integer(), nullable=False),
@@ -215,6 +224,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_chat")
 
     op.drop_table("outbox")
+    op.drop_table("oa_tokens")
     op.drop_table("leader_leases")
     op.drop_table("inbox_leases")
     with op.batch_alter_table("inbox", schema=None) as batch_op:

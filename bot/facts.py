@@ -1,0 +1,101 @@
+"""What a transaction needs from the platforms, asked before it begins: no network inside a lock."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.commands import canonical
+from bot.events import Command, Event, Media
+from bot.evidence import EvidenceFetcher
+from bot.turn import BotProfile, Facts
+from domain.chats.models import Channel, ChatKind
+from domain.db import Database
+from domain.evidence import StoredFile
+from domain.people.sealing import Sealer
+from domain.people.service import find_person
+from domain.reports.drafts import get_draft
+
+log = logging.getLogger(__name__)
+
+# Group commands whose handling depends on the bot being a Telegram administrator there.
+_NEEDS_ADMIN = {"link", "report"}
+
+
+class FactFinder:
+    """Asks the platforms, and fetches evidence, for the events about to be handled."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        sealer: Sealer,
+        profiles: dict[str, BotProfile],
+        telegram_bot: Bot | None,
+        fetcher: EvidenceFetcher | None,
+    ) -> None:
+        self._db = db
+        self._sealer = sealer
+        self._profiles = profiles
+        self._telegram = telegram_bot
+        self._fetcher = fetcher
+
+    async def facts_for(self, event: Event) -> Facts:
+        """The facts one event's handling needs."""
+        admin = None
+        in_group = event.chat.kind == ChatKind.GROUP.value
+        if (
+            in_group
+            and event.chat.channel == Channel.TELEGRAM.value
+            and isinstance(event, Command)
+            and canonical(event.name) in _NEEDS_ADMIN
+        ):
+            admin = await self._telegram_bot_is_admin(event.chat.chat_id)
+        evidence, problem = None, None
+        if (
+            isinstance(event, Media)
+            and self._fetcher is not None
+            and await self._wants_evidence(event)
+        ):
+            fetched = await self._fetcher.fetch(event.chat.channel, event)
+            if isinstance(fetched, StoredFile):
+                evidence = fetched
+            else:
+                problem = fetched.reason
+        return Facts(bot_is_admin=admin, evidence=evidence, evidence_problem=problem)
+
+    async def _wants_evidence(self, event: Media) -> bool:
+        """Only media that go into a report are copied: a reply to the bot, or a draft's."""
+        if event.chat.kind == ChatKind.GROUP.value:
+            return event.reply_to is not None and event.reply_to.from_bot
+        sender = event.sender
+        if sender is None:
+            return False
+        return await asyncio.to_thread(self._has_draft, event.chat.channel, sender.user_id)
+
+    def _has_draft(self, channel: str, user_id: str) -> bool:
+        with self._db.session() as session:
+            person = find_person(session, sealer=self._sealer, channel=channel, user_id=user_id)
+            return (
+                person is not None
+                and person.id is not None
+                and (get_draft(session, person_id=person.id) is not None)
+            )
+
+    async def _telegram_bot_is_admin(self, chat_id: str) -> bool | None:
+        profile = self._profiles.get(Channel.TELEGRAM.value)
+        if self._telegram is None or profile is None or profile.user_id is None:
+            return None
+        try:
+            member = await self._telegram.get_chat_member(
+                chat_id=int(chat_id), user_id=profile.user_id
+            )
+        except TelegramError as error:
+            log.warning(
+                "could not ask Telegram whether the bot administers a group: %s", error.message
+            )
+            return None
+        return member.status in {"administrator", "creator"}

@@ -1,0 +1,1 @@
+"""What residents do: the report dialogue, group intake, status and news of their reports."""

@@ -1,0 +1,253 @@
+"""The private report dialogue: one step at a time, its state a draft row, /cancel and /back anywhere."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from bot.commands import canonical
+from bot.events import ButtonPress, Command, Event, Location, Media, TextMessage
+from bot.reporting import prompts
+from bot.reporting.choices import numbered, read_category, says_done
+from bot.reporting.evidence import remember_evidence
+from bot.reporting.filing import confirm_or_file, show_summary
+from bot.reporting.limits import over_limit
+from bot.turn import Turn
+from domain.areas.resolver import nearest_area, resolve_area
+from domain.reports.drafts import draft_data, drop_draft, get_draft, save_draft, start_draft
+from domain.reports.models import Draft
+from domain.reports.urgency import is_emergency
+from domain.reports.when import read_when
+
+
+class Step(StrEnum):
+    """Where a draft stands."""
+
+    CATEGORY = "category"
+    AREA = "area"
+    AREA_PICK = "area_pick"
+    DESCRIPTION = "description"
+    WHEN = "when"
+    EVIDENCE = "evidence"
+    ANONYMITY = "anonymity"
+    CONFIRM = "confirm"
+
+
+ORDER = [
+    Step.CATEGORY,
+    Step.AREA,
+    Step.DESCRIPTION,
+    Step.WHEN,
+    Step.EVIDENCE,
+    Step.ANONYMITY,
+    Step.CONFIRM,
+]
+
+
+def start_report(turn: Turn) -> None:
+    """Open a new draft and ask the first question."""
+    person = turn.person()
+    if person is None or person.id is None:
+        return
+    if over_limit(turn, person_id=person.id):
+        return
+    ref = turn.event.chat
+    start_draft(
+        turn.session,
+        person_id=person.id,
+        channel=ref.channel,
+        chat_id=ref.chat_id,
+        step=Step.CATEGORY,
+        data={},
+    )
+    prompts.ask_category(turn)
+
+
+def open_draft(turn: Turn) -> Draft | None:
+    """The sender's open report draft, if they are writing one."""
+    person = turn.person()
+    if person is None or person.id is None:
+        return None
+    draft = get_draft(turn.session, person_id=person.id)
+    return draft if draft is not None and draft.step in set(Step) else None
+
+
+def continue_report(turn: Turn, draft: Draft) -> None:
+    """Take the event as the answer to the draft's current step."""
+    event = turn.event
+    data = draft_data(draft)
+    step = Step(draft.step)
+    if isinstance(event, Command):
+        name = canonical(event.name)
+        if name == "cancel":
+            drop_draft(turn.session, draft=draft)
+            turn.reply(turn._("Cancelled: the report you were writing was not sent."))
+            return
+        if name == "back":
+            _go(turn, draft, data, _previous(step))
+            return
+        if name == "report":
+            start_report(turn)
+            return
+    if isinstance(event, Media | Location) and not (
+        step == Step.AREA and isinstance(event, Location)
+    ):
+        remember_evidence(turn, data)
+        save_draft(turn.session, draft=draft, step=step, data=data)
+        return
+    answer = _answer(event)
+    if answer is None:
+        _ask(turn, step, data)
+        return
+    next_step = STEPS[step](turn, data, answer)
+    if next_step is None:  # the step could not use the answer: it asked again
+        save_draft(turn.session, draft=draft, step=step, data=data)
+        return
+    if next_step == "filed":
+        drop_draft(turn.session, draft=draft)
+        return
+    _go(turn, draft, data, Step(next_step))
+
+
+def _answer(event: Event) -> str | None:
+    if isinstance(event, TextMessage) and not event.edited:
+        return event.text.strip() or None
+    if isinstance(event, ButtonPress) and event.data.startswith("r:"):
+        return event.data
+    if isinstance(event, Location):
+        return f"@{event.latitude},{event.longitude}"
+    return None
+
+
+def _go(turn: Turn, draft: Draft, data: dict[str, Any], step: Step) -> None:
+    save_draft(turn.session, draft=draft, step=step, data=data)
+    _ask(turn, step, data)
+
+
+def _previous(step: Step) -> Step:
+    if step == Step.AREA_PICK:
+        return Step.AREA
+    index = ORDER.index(step)
+    return ORDER[max(index - 1, 0)]
+
+
+def _ask(turn: Turn, step: Step, data: dict[str, Any]) -> None:
+    if step == Step.CATEGORY:
+        prompts.ask_category(turn)
+    elif step == Step.AREA:
+        prompts.ask_area(turn)
+    elif step == Step.AREA_PICK:
+        prompts.ask_area_pick(turn, data.get("candidates", []))
+    elif step == Step.DESCRIPTION:
+        prompts.ask_description(turn)
+    elif step == Step.WHEN:
+        prompts.ask_when(turn)
+    elif step == Step.EVIDENCE:
+        prompts.ask_evidence(turn)
+    elif step == Step.ANONYMITY:
+        prompts.ask_anonymity(turn)
+    else:
+        show_summary(turn, data)
+
+
+def _not_understood(turn: Turn) -> None:
+    turn.reply(turn._("Sorry, I did not understand. Please answer with one of the numbers."))
+
+
+def _on_category(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    category = answer.removeprefix("r:cat:") if answer.startswith("r:cat:") else None
+    category = category or read_category(answer, prompts.category_labels(turn))
+    if category is None:
+        _not_understood(turn)
+        prompts.ask_category(turn)
+        return None
+    data["category"] = category
+    return Step.AREA
+
+
+def _on_area(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    if answer.startswith("@"):
+        lat, lon = (float(v) for v in answer[1:].split(","))
+        data["latitude"], data["longitude"] = lat, lon
+        found = nearest_area(turn.session, lat=lat, lon=lon)
+        if found is None:
+            prompts.ask_area_again(turn)
+            return None
+        data["area_id"] = found[0].id
+        return Step.DESCRIPTION
+    resolution = resolve_area(turn.session, text=answer)
+    if resolution.area is not None:
+        data["area_id"] = resolution.area.id
+        return Step.DESCRIPTION
+    if not resolution.candidates:
+        prompts.ask_area_again(turn)
+        return None
+    data["candidates"] = [c.area.id for c in resolution.candidates]
+    return Step.AREA_PICK
+
+
+def _on_area_pick(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    candidates: list[int] = data.get("candidates", [])
+    if answer.startswith("r:area:"):
+        chosen = int(answer.removeprefix("r:area:"))
+        if chosen in candidates:
+            data["area_id"] = chosen
+            return Step.DESCRIPTION
+    number = numbered(answer, len(candidates))
+    if number == 0:
+        return Step.AREA
+    if number:
+        data["area_id"] = candidates[number - 1]
+        return Step.DESCRIPTION
+    # Not a number: read it as another try at the place.
+    return _on_area(turn, data, answer)
+
+
+def _on_description(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    if answer.startswith("r:"):
+        return None
+    data["text"] = answer[:4000]
+    if is_emergency(answer) and not data.get("urgent"):
+        data["urgent"] = True
+        turn.reply(prompts.emergency_numbers(turn))
+    return Step.WHEN
+
+
+def _on_when(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    if answer == "r:when:now":
+        answer = turn._("just now")
+    when = read_when(answer, now=turn.now, zone=turn.settings.zone)
+    data["occurred_at"] = when.at.isoformat() if when is not None else None
+    data["occurred_text"] = answer[:200]
+    return Step.EVIDENCE
+
+
+def _on_evidence(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    if answer == "r:ev:done" or says_done(answer):
+        return Step.ANONYMITY
+    # Words at this step are more of the story, not a wrong answer.
+    data["text"] = f"{data.get('text', '')}\n{answer}".strip()[:4000]
+    turn.reply(turn._("Added to your report. Send more, or type \u201cdone\u201d."))
+    return None
+
+
+def _on_anonymity(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    choice = {"r:anon:yes": 1, "r:anon:no": 2}.get(answer) or numbered(answer, 2)
+    if choice not in (1, 2):
+        _not_understood(turn)
+        prompts.ask_anonymity(turn)
+        return None
+    data["anonymous"] = choice == 1
+    return Step.CONFIRM
+
+
+STEPS = {
+    Step.CATEGORY: _on_category,
+    Step.AREA: _on_area,
+    Step.AREA_PICK: _on_area_pick,
+    Step.DESCRIPTION: _on_description,
+    Step.WHEN: _on_when,
+    Step.EVIDENCE: _on_evidence,
+    Step.ANONYMITY: _on_anonymity,
+    Step.CONFIRM: confirm_or_file,
+}

@@ -1,0 +1,1 @@
+"""Reports residents file, their evidence, timeline and routing to the police."""

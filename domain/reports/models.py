@@ -1,0 +1,143 @@
+"""Report tables: the report, its evidence, its timeline, and drafts of reports being written."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from domain.db import UTCDateTime, utcnow
+
+
+class Category(StrEnum):
+    """What a report is about; people see these translated."""
+
+    DRUGS = "drugs"
+    THEFT = "theft"
+    FRAUD = "fraud"
+    VIOLENCE = "violence"
+    FIRE = "fire"
+    WEAPONS = "weapons"
+    SUSPICIOUS = "suspicious"
+    TRAFFIC = "traffic"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """Where a report stands in the police's work."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+class Source(StrEnum):
+    """Where a report was filed."""
+
+    PRIVATE = "private"  # the dialogue in a private chat
+    GROUP = "group"  # /report in a community group
+
+
+class Report(SQLModel, table=True):
+    """A resident's report. Who filed it is a person id: their identity lives sealed elsewhere."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_status_area", "status", "area_id"),
+        Index("ix_reports_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(8), nullable=False, unique=True))
+    category: str = Field(sa_column=Column(String(16), nullable=False))
+    status: str = Field(default=Status.NEW, sa_column=Column(String(16), nullable=False))
+    area_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("areas.id", ondelete="SET NULL"))
+    )
+    reporter_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("people.id", ondelete="SET NULL"), index=True),
+    )
+    channel: str = Field(sa_column=Column(String(16), nullable=False))
+    source: str = Field(sa_column=Column(String(16), nullable=False))
+    # The community group a group report came from (its area tagged the report).
+    group_chat_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("chats.id", ondelete="SET NULL"))
+    )
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    occurred_text: str | None = Field(default=None, sa_column=Column(String(200)))
+    latitude: float | None = None
+    longitude: float | None = None
+    anonymous: bool = True
+    urgent: bool = False
+    # Set when no triage chat covers the area: the admin API lists these for an operator.
+    unrouted: bool = False
+    locale: str = Field(default="vi", sa_column=Column(String(8), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Evidence(SQLModel, table=True):
+    """A photo, video, voice note or document copied into TINBAO_MEDIA_DIR."""
+
+    __tablename__ = "report_evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(sa_column=Column(String(16), nullable=False))
+    path: str = Field(sa_column=Column(String(255), nullable=False))
+    mime_type: str | None = Field(default=None, sa_column=Column(String(100)))
+    size: int = 0
+    sha256: str = Field(sa_column=Column(String(64), nullable=False))
+    caption: str | None = Field(default=None, sa_column=Column(Text))
+    # Where the photo was taken, from its EXIF: for the police only, never shown to groups.
+    latitude: float | None = None
+    longitude: float | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ReportEvent(SQLModel, table=True):
+    """One change in a report's life: who, when, from which chat, what."""
+
+    __tablename__ = "report_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    # "reporter", "operator", or a platform identity such as "telegram:880001" for officers.
+    actor: str = Field(sa_column=Column(String(96), nullable=False))
+    chat: str | None = Field(default=None, sa_column=Column(String(96)))
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Draft(SQLModel, table=True):
+    """A report being written in a private chat: the dialogue's state, kept across restarts."""
+
+    __tablename__ = "drafts"
+
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    )
+    channel: str = Field(sa_column=Column(String(16), nullable=False))
+    chat_id: str = Field(sa_column=Column(String(64), nullable=False))
+    step: str = Field(sa_column=Column(String(32), nullable=False))
+    # JSON of what was gathered so far (category, area, text, evidence ids...).
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )
