@@ -1,0 +1,261 @@
+"""The private report dialogue, driven through the webhooks on Telegram and Zalo."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from sqlalchemy import text
+
+from domain.chats.service import issue_link_code, record_chat, redeem_link_code
+from tests.factories import make_area
+from tests.fakes import FakeTelegram, FakeZalo
+from tests.harness import Running
+from tests.people import TelegramPerson, ZaloPerson, texts_to
+
+TRIAGE = -1001000000555
+CODE = re.compile(r"\b([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6})\b")
+
+
+@pytest.fixture(autouse=True)
+def ward_with_police(running: Running) -> None:
+    """Sơn La with phường Tô Hiệu (formerly Chiềng Lề) and its tổ 3; police triage on Telegram."""
+    with running.db.session() as session:
+        province = make_area(session, code="SL", name="Sơn La", kind="province")
+        ward = make_area(
+            session,
+            code="SL-TH",
+            name="Tô Hiệu",
+            parent=province,
+            aliases=["phường Chiềng Lề"],
+            lat=21.3265,
+            lon=103.9128,
+        )
+        make_area(session, code="SL-TH-T3", name="Tổ 3", kind="hamlet", parent=ward)
+        make_area(
+            session, code="SL-CA", name="Chiềng An", parent=province, lat=21.3431, lon=103.9452
+        )
+        chat = record_chat(
+            session, channel="telegram", chat_id=str(TRIAGE), kind="group", title="CA phường"
+        )
+        code = issue_link_code(session, area_code="SL", role="triage")
+        redeem_link_code(session, chat=chat, typed=code.code)
+
+
+def reports(running: Running) -> list[dict[str, object]]:
+    """Every report row as a dict."""
+    with running.db.engine.connect() as connection:
+        rows = (
+            connection.execute(
+                text(
+                    "SELECT r.*, a.code AS area_code FROM reports r LEFT JOIN areas a ON a.id = r.area_id ORDER BY r.id"
+                )
+            )
+            .mappings()
+            .all()
+        )
+    return [dict(row) for row in rows]
+
+
+async def test_dialogue_files_a_telegram_report_with_a_photo_and_tells_the_police(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    photo = b"\xff\xd8\xff\xe0" + b"evidence-bytes" * 50
+    telegram.add_file("PHOTO-1", photo, path="photos/file_9.jpg")
+    lan = TelegramPerson(running)
+    for step in (
+        "/baocao",
+        "1",
+        "phuong chieng le",
+        "Có người bán ma túy ở ngõ 5, đi xe Wave đỏ",
+        "tối qua lúc 22h",
+    ):
+        await lan.says(step)
+        await running.settle()
+    await lan.sends_photo("PHOTO-1", caption="ảnh chụp từ xa")
+    await running.settle()
+    for step in ("xong", "1", "1"):
+        await lan.says(step)
+        await running.settle()
+    answers = texts_to(telegram, lan.user_id)
+    assert answers[0].startswith("Xin chào! Đây là Tin báo")  # first contact comes first
+    assert answers[1].startswith("Anh/chị muốn báo tin về việc gì?")
+    assert "Đã nhận (tổng cộng 1 tệp)" in "\n".join(answers)
+    summary = next(a for a in answers if a.startswith("Anh/chị vui lòng kiểm tra lại tin báo"))
+    assert "Ma túy" in summary and "Tô Hiệu, Sơn La" in summary and "Ẩn danh: có" in summary
+    assert answers[-1].startswith("Cảm ơn anh/chị đã báo tin. Mã tin báo:")
+    code = CODE.search(answers[-1])
+    assert code is not None
+    [report] = reports(running)
+    assert report["code"] == code.group(1)
+    assert (report["category"], report["area_code"], report["status"]) == ("drugs", "SL-TH", "new")
+    assert bool(report["anonymous"]) is True and bool(report["urgent"]) is False
+    assert report["occurred_text"] == "tối qua lúc 22h" and report["occurred_at"] is not None
+    police = texts_to(telegram, TRIAGE)
+    assert police[-1].startswith(f"Tin báo mới {code.group(1)} · Ma túy")
+    assert (
+        "Người báo: Ẩn danh" in police[-1]
+        and "Lan" not in police[-1]
+        and "lan_nguyen" not in police[-1]
+    )
+    with running.db.engine.connect() as connection:
+        sha, size, path = connection.execute(
+            text("SELECT sha256, size, path FROM report_evidence")
+        ).one()
+    assert (sha, size) == (hashlib.sha256(photo).hexdigest(), len(photo))
+    media_dir = running.service.settings.media_dir
+    assert (media_dir / path).read_bytes() == photo
+
+
+async def test_dialogue_works_by_buttons_and_shows_the_reporter_when_named(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    lan = TelegramPerson(running)
+    await lan.says("/report")
+    await running.settle()
+    await lan.presses("r:cat:theft")
+    await running.settle()
+    await lan.shares_location(21.3430, 103.9450)  # next to Chiềng An
+    await running.settle()
+    await lan.says("Mất xe máy trước cửa nhà")
+    await running.settle()
+    await lan.presses("r:when:now")
+    await running.settle()
+    await lan.presses("r:ev:done")
+    await running.settle()
+    await lan.presses("r:anon:no")
+    await running.settle()
+    await lan.presses("r:ok:send")
+    await running.settle()
+    [report] = reports(running)
+    assert (report["category"], report["area_code"]) == ("theft", "SL-CA")
+    assert bool(report["anonymous"]) is False
+    assert report["latitude"] == pytest.approx(21.3430)
+    assert "Người báo: Lan Nguyễn (@lan_nguyen_92)" in texts_to(telegram, TRIAGE)[-1]
+    answered = {c.params["callback_query_id"] for c in telegram.sent("answerCallbackQuery")}
+    assert len(answered) == 5  # every press stopped its spinner
+
+
+async def test_dialogue_on_zalo_by_numbers_and_words(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, zalo = platforms
+    hoa = ZaloPerson(running)
+    for step in (
+        "/baocao",
+        "lừa đảo",
+        "Tổ 3",
+        "Gọi điện giả danh công an đòi chuyển tiền",
+        "2 tiếng trước",
+        "bỏ qua",
+        "2",
+        "1",
+    ):
+        await hoa.says(step)
+        await running.settle()
+    [report] = reports(running)
+    assert (report["category"], report["area_code"], report["channel"]) == (
+        "fraud",
+        "SL-TH-T3",
+        "zalo",
+    )
+    answers = texts_to(zalo, hoa.user_id)
+    assert answers[-1].startswith("Cảm ơn anh/chị đã báo tin.")
+    assert texts_to(telegram, TRIAGE)[-1].startswith(f"Tin báo mới {report['code']} · Lừa đảo")
+
+
+async def test_cancel_and_back_work_at_every_step(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "2", "/quaylai", "3", "Tô Hiệu", "/back", "Chiềng An", "/huy"):
+        await lan.says(step)
+        await running.settle()
+    answers = texts_to(telegram, lan.user_id)
+    assert answers[-1] == "Đã huỷ: tin báo đang soạn chưa được gửi đi."
+    assert (
+        sum(a.startswith("Anh/chị muốn báo tin về việc gì?") for a in answers) == 2
+    )  # back to category
+    assert reports(running) == []
+    await lan.says("/huy")
+    await running.settle()
+    assert (
+        texts_to(telegram, lan.user_id)[-1]
+        == "Không có tin báo nào đang soạn. Gõ /baocao để bắt đầu báo tin."
+    )
+
+
+async def test_emergency_words_get_the_numbers_at_once_and_mark_the_report_urgent(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "4", "Tô Hiệu", "Hai nhóm đang đánh nhau, có người cầm dao"):
+        await lan.says(step)
+        await running.settle()
+    assert "113" in texts_to(telegram, lan.user_id)[-2]  # the numbers before the next question
+    for step in ("vừa xong", "xong", "1", "1"):
+        await lan.says(step)
+        await running.settle()
+    [report] = reports(running)
+    assert bool(report["urgent"]) is True
+    assert "113" in texts_to(telegram, lan.user_id)[-1]
+    assert "KHẨN" in texts_to(telegram, TRIAGE)[-1]
+
+
+async def test_ambiguous_place_is_confirmed_from_a_list(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    with running.db.session() as session:
+        province = make_area(session, code="SL", name="Sơn La", kind="province")
+        make_area(session, code="SL-TH2", name="Tô Hiệu", parent=province)  # a second Tô Hiệu
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "7", "to hieu"):
+        await lan.says(step)
+        await running.settle()
+    assert texts_to(telegram, lan.user_id)[-1].startswith("Anh/chị muốn nói nơi nào?")
+    await lan.says("2")
+    await running.settle()
+    assert texts_to(telegram, lan.user_id)[-1].startswith("Anh/chị mô tả sự việc")
+
+
+async def test_status_is_told_to_the_reporter_only(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "9", "Tô Hiệu", "Đèn đường hỏng", "hôm qua", "xong", "1", "1"):
+        await lan.says(step)
+        await running.settle()
+    code = str(reports(running)[0]["code"])
+    await lan.says(f"/tracuu {code.lower()}")
+    other = TelegramPerson(running, user_id=770099, first_name="Minh", username=None)
+    await other.says(f"/status {code}")
+    await running.settle()
+    assert texts_to(telegram, lan.user_id)[-1].startswith(f"Tin báo {code} (Khác, gửi lúc")
+    assert texts_to(telegram, lan.user_id)[-1].endswith("đã nhận, đang chờ cán bộ tiếp nhận.")
+    assert (
+        texts_to(telegram, other.user_id)[-1]
+        == f"Không tìm thấy tin báo {code} của anh/chị. Anh/chị vui lòng kiểm tra lại mã."
+    )
+
+
+async def test_report_without_a_triage_chat_is_flagged_unrouted(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    with running.db.session() as session:
+        city = make_area(session, code="HP", name="Hải Phòng", kind="province")
+        make_area(session, code="HP-LC", name="Lê Chân", parent=city, aliases=["quận Lê Chân"])
+    hoa = ZaloPerson(running)
+    for step in ("/baocao", "8", "quan le chan", "Đua xe ban đêm", "tối qua", "xong", "1", "1"):
+        await hoa.says(step)
+        await running.settle()
+    [report] = reports(running)
+    assert bool(report["unrouted"]) is True
+    metrics = (await running.client.get("/metrics")).text
+    assert "tinbao_reports_unrouted 1.0" in metrics
