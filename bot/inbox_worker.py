@@ -16,7 +16,7 @@ from domain.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL = timedelta(seconds=60)
+LEASE_TTL = timedelta(seconds=15)
 IDLE_POLL = 0.2
 
 
@@ -41,6 +41,7 @@ class InboxWorker:
         max_attempts: int = 5,
         first_retry_delay: float = 2.0,
         concurrency: int = 4,
+        lease_ttl: timedelta = LEASE_TTL,
     ) -> None:
         self._db = db
         self._handler = handler
@@ -48,6 +49,7 @@ class InboxWorker:
         self._holder = holder
         self._max_attempts = max_attempts
         self._first_retry_delay = first_retry_delay
+        self._lease_ttl = lease_ttl
         self._slots = asyncio.Semaphore(concurrency)
         self._active: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -66,6 +68,7 @@ class InboxWorker:
     async def run(self) -> None:
         """Handle updates until stopped."""
         self._stopping = False
+        heartbeat = asyncio.create_task(self._heartbeat(), name="inbox-lease-heartbeat")
         try:
             while not self._stopping:
                 started = await self.run_once()
@@ -76,6 +79,19 @@ class InboxWorker:
         finally:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self) -> None:
+        """Keep this worker's leases alive while an update takes long (a large download)."""
+        # Short leases let another process take a dead worker's chats within seconds.
+        while True:
+            await asyncio.sleep(self._lease_ttl.total_seconds() / 3)
+            with contextlib.suppress(Exception):  # a missed beat is caught up by the next
+                await asyncio.to_thread(
+                    inbox.renew_leases, self._db, holder=self._holder, ttl=self._lease_ttl
+                )
 
     async def run_once(self) -> int:
         """Lease the chats that have due updates and start handling them; return how many."""
@@ -90,7 +106,7 @@ class InboxWorker:
                 channel=channel,
                 chat_key=chat_key,
                 holder=self._holder,
-                ttl=LEASE_TTL,
+                ttl=self._lease_ttl,
             )
             if claim is None:
                 continue
@@ -109,9 +125,9 @@ class InboxWorker:
                 row = await asyncio.to_thread(inbox.next_pending, self._db, claim)
                 if row is None:
                     return
-                if time.monotonic() - renewed > LEASE_TTL.total_seconds() / 3:
+                if time.monotonic() - renewed > self._lease_ttl.total_seconds() / 3:
                     if not await asyncio.to_thread(
-                        inbox.renew_lease, self._db, claim, ttl=LEASE_TTL
+                        inbox.renew_lease, self._db, claim, ttl=self._lease_ttl
                     ):
                         return  # another worker owns the chat now
                     renewed = time.monotonic()

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     reports_per_day: int = Field(default=10, ge=1)
+    # How long a dead process keeps its chats and its leadership before others take them over.
+    lease_seconds: float = Field(default=15.0, ge=2.0, le=300.0)
     delete_group_reports: bool = True
 
     @field_validator("database_url")

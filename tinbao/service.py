@@ -43,8 +43,6 @@ from webhooks.state import AppState
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL = timedelta(seconds=15)
-LEASE_RENEW_SECONDS = 5.0
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -55,6 +53,7 @@ class Service:
         self.settings = settings
         self.db = db or Database(settings.database_url, synchronous=settings.sqlite_synchronous)
         self.metrics = Metrics()
+        self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
         key, _ = resolve_secret_key(settings)
         self.sealer = Sealer(key)
@@ -113,6 +112,7 @@ class Service:
             metrics=self.metrics,
             holder=self.holder,
             max_attempts=settings.inbox_max_attempts,
+            lease_ttl=self.lease_ttl,
         )
         self.writer = InboxWriter(self.db, on_stored=self.worker.notify)
         self.duties = LeaderDuties(self)
@@ -237,7 +237,11 @@ class Service:
         while not self._stopping.is_set():
             try:
                 lease = await asyncio.to_thread(
-                    acquire_leadership, self.db, name="leader", holder=self.holder, ttl=LEASE_TTL
+                    acquire_leadership,
+                    self.db,
+                    name="leader",
+                    holder=self.holder,
+                    ttl=self.lease_ttl,
                 )
             except Exception as error:  # the database is away: lead no more until it is back
                 log.warning("could not renew the leader lease (%s)", type(error).__name__)
@@ -253,6 +257,12 @@ class Service:
             else:
                 self.leadership = lease
             if self.leadership is not None:
-                await asyncio.to_thread(requeue_stale_sending, self.db, older_than=LEASE_TTL * 2)
+                await asyncio.to_thread(
+                    requeue_stale_sending,
+                    self.db,
+                    leadership=self.leadership,
+                    # Never less than a slow call's timeout: its own rows may still be in flight.
+                    older_than=max(self.lease_ttl * 2, timedelta(seconds=60)),
+                )
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), LEASE_RENEW_SECONDS)
+                await asyncio.wait_for(self._stopping.wait(), self.lease_ttl.total_seconds() / 3)

@@ -143,6 +143,17 @@ def renew_lease(db: Database, claim: ClaimedChat, *, ttl: timedelta) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def renew_leases(db: Database, *, holder: str, ttl: timedelta) -> int:
+    """Extend every lease a worker holds; return how many."""
+    with db.session() as session:
+        result = session.execute(
+            update(ChatLease)
+            .where(col(ChatLease.holder) == holder)
+            .values(expires_at=utcnow() + ttl)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def release_lease(db: Database, claim: ClaimedChat) -> None:
     """Drop the lease so any worker can take the chat at once."""
     with db.session() as session:

@@ -85,6 +85,7 @@ def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) ->
             .values(
                 status=OutboxStatus.SENDING.value,
                 sending_at=now,
+                leader_token=leadership.token,
                 attempts=OutboxMessage.attempts + 1,
             )
             .returning(col(OutboxMessage.id))
@@ -144,14 +145,17 @@ def retarget(db: Database, *, row_id: int, chat_id: str) -> None:
         )
 
 
-def requeue_stale_sending(db: Database, *, older_than: timedelta) -> int:
-    """Put back rows a dead leader left 'sending': they are the only ones that may repeat."""
+def requeue_stale_sending(db: Database, *, leadership: Leadership, older_than: timedelta) -> int:
+    """Put back rows an earlier leader left 'sending' (and long-stuck ones): only these may repeat."""
+    token = col(OutboxMessage.leader_token)
     with db.session() as session:
         result = session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.status == OutboxStatus.SENDING.value,  # type: ignore[arg-type]
-                OutboxMessage.sending_at < utcnow() - older_than,  # type: ignore[operator,arg-type]
+                col(OutboxMessage.status) == OutboxStatus.SENDING.value,
+                token.is_(None)
+                | (token != leadership.token)
+                | (col(OutboxMessage.sending_at) < utcnow() - older_than),
             )
             .values(status=OutboxStatus.PENDING.value)
         )

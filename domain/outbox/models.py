@@ -54,6 +54,8 @@ class OutboxMessage(SQLModel, table=True):
     not_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     sending_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The fencing token of the leader that marked the row: a new leader requeues others' at once.
+    leader_token: int | None = None
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     platform_message_id: str | None = Field(default=None, sa_column=Column(String(64)))
     error: str | None = Field(default=None, sa_column=Column(Text))
