@@ -78,6 +78,15 @@ class Report(SQLModel, table=True):
     # Set when no triage chat covers the area: the admin API lists these for an operator.
     unrouted: bool = False
     locale: str = Field(default="vi", sa_column=Column(String(8), nullable=False))
+    # Triage: who handles it (a platform identity and the name shown to colleagues), and outcomes.
+    claimed_by: str | None = Field(default=None, sa_column=Column(String(96)))
+    claimed_by_name: str | None = Field(default=None, sa_column=Column(String(200)))
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, sa_column=Column(Text))
+    duplicate_of_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("reports.id", ondelete="SET NULL"))
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

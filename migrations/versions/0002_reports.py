@@ -60,10 +60,22 @@ def upgrade() -> None:
         sa.Column("urgent", sa.Boolean(), nullable=False),
         sa.Column("unrouted", sa.Boolean(), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=False),
+        sa.Column("claimed_by", sa.String(length=96), nullable=True),
+        sa.Column("claimed_by_name", sa.String(length=200), nullable=True),
+        sa.Column("claimed_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("outcome", sa.Text(), nullable=True),
+        sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
         sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["area_id"], ["areas.id"], name=op.f("fk_reports_area_id_areas"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["duplicate_of_id"],
+            ["reports.id"],
+            name=op.f("fk_reports_duplicate_of_id_reports"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["group_chat_id"],
