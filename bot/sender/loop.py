@@ -71,6 +71,8 @@ class Sender:
         self._retry_delay = retry_delay
         self._pacers = {name: Pacer(t.limits) for name, t in self._transports.items()}
         self._busy_chats: set[tuple[str, str]] = set()
+        # Chats whose send ended: busy until the next pass reads their rows afresh (moved ones).
+        self._released: set[tuple[str, str]] = set()
         self._paused: dict[tuple[str, str], float] = {}  # chat -> monotonic time it may resume
         self._channel_paused: dict[str, float] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -134,6 +136,8 @@ class Sender:
         channels = [c for c in self._transports if self._channel_paused.get(c, 0) <= now]
         if not channels:
             return False
+        self._busy_chats -= self._released
+        self._released.clear()
         due = await asyncio.to_thread(store.due_messages, self._db, limit=500, channels=channels)
         booked: list[tuple[Delivery, float]] = []
         settled = False  # rows failed or retargeted without a send: worth another pass soon
@@ -178,11 +182,8 @@ class Sender:
         return settled or bool(marked)
 
     async def _send_at(self, delivery: Delivery, at: float) -> None:
-        chat = (delivery.channel, delivery.chat_id)
         try:
-            delay = at - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
             await self._send(delivery, at)
         except Exception:  # a bug in one send must not stop the others
             log.exception("sending outbox row %s failed unexpectedly", delivery.id)
@@ -196,7 +197,7 @@ class Sender:
                     reason="internal error",
                 )
         finally:
-            self._busy_chats.discard(chat)
+            self._released.add((delivery.channel, delivery.chat_id))
             self._wake.set()
 
     async def _deliver(self, delivery: Delivery, at: float) -> str | None:
