@@ -143,6 +143,18 @@ def migrate_chat(session: Session, *, channel: str, old_id: str, new_id: str) ->
         old.active, old.inactive_reason, old.migrated_to = False, "migrated", new_id
         old.area_id = old.role = old.linked_at = None
         session.add(old)
+    elif old is None:
+        # Never seen before: still remember the move, so later messages go straight to the new id.
+        session.add(
+            Chat(
+                channel=channel,
+                chat_id=old_id,
+                kind=ChatKind.GROUP.value,
+                active=False,
+                inactive_reason="migrated",
+                migrated_to=new_id,
+            )
+        )
     session.execute(
         update(OutboxMessage)
         .where(
