@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlmodel import col, select
+
 from bot.events import Command
+from bot.reporting.police import route_waiting_reports
 from bot.turn import Turn
 from domain.areas.models import Area
-from domain.chats.models import Channel, LinkRole
+from domain.chats.models import Channel, LinkCode, LinkRole
 from domain.chats.service import LinkOutcome, redeem_link_code
 from domain.codes import normalize_code
 from domain.i18n import N_
@@ -57,14 +60,15 @@ def link_group(turn: Turn, command: Command) -> None:
                 result.previous_role,
             )
         )
+        if result.role == LinkRole.TRIAGE.value and result.area is not None and result.area.id:
+            # Reports that found no police chat before this one was linked come to it now.
+            route_waiting_reports(
+                turn.session, area_id=result.area.id, settings=turn.settings, sealer=turn.sealer
+            )
 
 
 def _code_role(turn: Turn, typed: str) -> str | None:
-    from sqlalchemy import select
-
-    from domain.chats.models import LinkCode
-
-    code = turn.session.scalars(select(LinkCode).where(LinkCode.code == typed)).first()  # type: ignore[arg-type]
+    code = turn.session.exec(select(LinkCode).where(col(LinkCode.code) == typed)).first()
     return code.role if code is not None else None
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from babel.dates import format_datetime
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.reporting.choices import CATEGORY_LABELS
+from domain.areas.service import subtree
 from domain.chats.models import Chat
 from domain.i18n import gettext_for
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
 from domain.people.sealing import Sealer
 from domain.people.service import identity_of
-from domain.reports.models import Report
+from domain.reports.models import Report, Status
 from domain.reports.routing import area_path, triage_chat_for
 from domain.reports.service import evidence_of, record_event
 from domain.settings import Settings
@@ -43,6 +44,25 @@ def route_report(
         session, report=report, kind="routed", actor="system", chat=f"{chat.channel}:{chat.chat_id}"
     )
     return chat
+
+
+def route_waiting_reports(
+    session: Session, *, area_id: int, settings: Settings, sealer: Sealer
+) -> int:
+    """Send the open unrouted reports of an area (and below) to its newly linked triage chat."""
+    waiting = session.exec(
+        select(Report)
+        .where(
+            col(Report.unrouted).is_(True),
+            col(Report.status).in_([Status.NEW.value, Status.IN_PROGRESS.value]),
+            col(Report.area_id).in_(select(subtree(area_id).c.id)),
+        )
+        .order_by(col(Report.id))
+    ).all()
+    return sum(
+        route_report(session, report=r, settings=settings, sealer=sealer) is not None
+        for r in waiting
+    )
 
 
 def police_text(session: Session, *, report: Report, settings: Settings, sealer: Sealer) -> str:

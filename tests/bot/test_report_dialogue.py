@@ -259,3 +259,11 @@ async def test_report_without_a_triage_chat_is_flagged_unrouted(
     assert bool(report["unrouted"]) is True
     metrics = (await running.client.get("/metrics")).text
     assert "tinbao_reports_unrouted 1.0" in metrics
+    # Once the city's police link a triage group, the waiting report reaches it.
+    with running.db.session() as session:
+        code = issue_link_code(session, area_code="HP", role="triage").code
+    await hoa.says(f"/lienket {code}", group="g_hp_police")
+    await running.settle()
+    _, zalo = platforms
+    assert texts_to(zalo, "g_hp_police")[-1].startswith(f"Tin báo mới {report['code']} · Giao thông")
+    assert bool(reports(running)[0]["unrouted"]) is False
