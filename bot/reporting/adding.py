@@ -8,9 +8,11 @@ from bot.commands import canonical
 from bot.events import Command, Location, Media, TextMessage
 from bot.reporting.choices import says_done
 from bot.reporting.evidence import stored_files
+from bot.reporting.police import tell_police_of_addition
 from bot.turn import Turn
 from domain.chats.models import Channel
 from domain.codes import normalize_code
+from domain.evidence import StoredFile
 from domain.reports.drafts import draft_data, drop_draft, start_draft
 from domain.reports.models import Draft, Report
 from domain.reports.service import add_to_report, get_report
@@ -75,29 +77,44 @@ def continue_adding(turn: Turn, draft: Draft) -> None:
         drop_draft(turn.session, draft=draft)
         turn.reply(_("Thank you. Report {code} has everything you sent.").format(code=code))
         return
-    chat = f"{event.chat.channel}:private"
+    text: str | None = None
+    evidence = None
     if isinstance(event, TextMessage) and event.text.strip():
-        add_to_report(turn.session, report=report, text=event.text.strip()[:4000], chat=chat)
+        text = event.text.strip()[:4000]
     elif isinstance(event, Media) and turn.facts.evidence is not None:
-        evidence = stored_files(
-            {
-                "evidence": [
-                    {"kind": event.kind, "caption": event.caption, **asdict(turn.facts.evidence)}
-                ]
-            }
-        )
-        add_to_report(
-            turn.session, report=report, evidence=evidence[0], text=event.caption, chat=chat
-        )
+        text = event.caption
+        item = {"kind": event.kind, "caption": event.caption, **asdict(turn.facts.evidence)}
+        evidence = stored_files({"evidence": [item]})[0]
     elif isinstance(event, Location):
         report.latitude, report.longitude = event.latitude, event.longitude
-        add_to_report(turn.session, report=report, chat=chat)
     else:
         turn.reply(_("I could not add this. Send text, a photo, a video, a file or a location."))
         return
+    add_and_tell(turn, report, text=text, evidence=evidence)
     turn.reply(_("Added to report {code}. Send more, or type \u201cdone\u201d.").format(code=code))
 
 
 def is_zalo(turn: Turn) -> bool:
     """Whether the turn happens on Zalo (no links, no buttons)."""
     return turn.event.chat.channel in (Channel.ZALO.value, Channel.ZALO_OA.value)
+
+
+def add_and_tell(
+    turn: Turn,
+    report: Report,
+    *,
+    text: str | None,
+    evidence: tuple[str, StoredFile, str | None] | None,
+) -> None:
+    """Add the reporter's words or file to the report, and let the police know."""
+    chat = (
+        f"{turn.event.chat.channel}:{turn.event.chat.chat_id if not turn.is_private else 'private'}"
+    )
+    add_to_report(turn.session, report=report, text=text, evidence=evidence, chat=chat)
+    tell_police_of_addition(
+        turn.session,
+        report=report,
+        settings=turn.settings,
+        text=text,
+        files=int(evidence is not None),
+    )

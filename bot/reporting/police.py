@@ -65,6 +65,28 @@ def route_waiting_reports(
     )
 
 
+def tell_police_of_addition(
+    session: Session, *, report: Report, settings: Settings, text: str | None, files: int
+) -> None:
+    """Tell the triage chat that the reporter added to a report, with what they added."""
+    chat = triage_chat_for(session, area_id=report.area_id)
+    if chat is None:
+        return
+    _ = gettext_for(settings.locale)
+    lines = [_("The reporter added to report {code}:").format(code=report.code)]
+    if text:
+        lines.append(text)
+    if files:
+        lines.append(_("{count} new file(s) kept for the police").format(count=files))
+    enqueue(
+        session,
+        channel=chat.channel,
+        chat_id=chat.chat_id,
+        message=Outgoing(text="\n".join(lines)),
+        ref=f"report:{report.code}",
+    )
+
+
 def police_text(session: Session, *, report: Report, settings: Settings, sealer: Sealer) -> str:
     """The report as the police read it: code, category, urgency, area, time, text, reporter."""
     _ = gettext_for(settings.locale)
