@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from bot.events import Event
 from bot.facts import FactFinder
@@ -52,7 +53,7 @@ class UpdateHandler:
         """The channel-neutral events of a stored update ([] once redacted or unused)."""
         if row.payload is None:
             return []
-        body = json.loads(row.payload)
+        body = _without_nul(json.loads(row.payload))
         profile = self._profiles.get(row.channel, BotProfile())
         if row.channel == Channel.TELEGRAM.value:
             return telegram_events(
@@ -98,3 +99,14 @@ class UpdateHandler:
         except AlreadyHandled:
             log.info("update %s was already handled elsewhere", update_id)
         return status
+
+
+def _without_nul(value: Any) -> Any:
+    """The body with NUL characters taken out of every text: PostgreSQL refuses them."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    return value

@@ -81,7 +81,8 @@ def _private(turn: Turn, event: Event) -> None:
         return
     if isinstance(event, ButtonPress):
         turn.answer_button(event.callback_id)
-    if isinstance(event, Command) and _command(turn, event, first):
+    # An edited old message is no new command: /huy edited in later must not cancel anything.
+    if isinstance(event, Command) and not event.edited and _command(turn, event, first):
         return
     person = turn.person()
     draft = get_draft(turn.session, person_id=person.id) if person and person.id else None

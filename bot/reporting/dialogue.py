@@ -8,7 +8,7 @@ from typing import Any
 from bot.commands import canonical
 from bot.events import ButtonPress, Command, Event, Location, Media, TextMessage
 from bot.reporting import prompts
-from bot.reporting.choices import numbered, read_category, says_done
+from bot.reporting.choices import CATEGORIES, numbered, read_category, says_done
 from bot.reporting.evidence import remember_evidence
 from bot.reporting.filing import confirm_or_file, show_summary
 from bot.reporting.limits import over_limit
@@ -42,6 +42,14 @@ ORDER = [
     Step.ANONYMITY,
     Step.CONFIRM,
 ]
+# The data of the buttons under each step's question (the area list's depend on the draft).
+BUTTONS: dict[str, set[str]] = {
+    Step.CATEGORY: {f"r:cat:{category}" for category in CATEGORIES},
+    Step.WHEN: {"r:when:now"},
+    Step.EVIDENCE: {"r:ev:done"},
+    Step.ANONYMITY: {"r:anon:yes", "r:anon:no"},
+    Step.CONFIRM: {"r:ok:send", "r:ok:again", "r:ok:cancel"},
+}
 
 
 def start_report(turn: Turn) -> None:
@@ -77,7 +85,7 @@ def continue_report(turn: Turn, draft: Draft) -> None:
     event = turn.event
     data = draft_data(draft)
     step = Step(draft.step)
-    if isinstance(event, Command):
+    if isinstance(event, Command) and not event.edited:  # an old message edited is no command
         name = canonical(event.name)
         if name == "cancel":
             drop_draft(turn.session, draft=draft)
@@ -95,7 +103,7 @@ def continue_report(turn: Turn, draft: Draft) -> None:
         remember_evidence(turn, data)
         save_draft(turn.session, draft=draft, step=step, data=data)
         return
-    answer = _answer(event)
+    answer = _answer(event, _buttons(step, data))
     if answer is None:
         _ask(turn, step, data)
         return
@@ -109,10 +117,17 @@ def continue_report(turn: Turn, draft: Draft) -> None:
     _go(turn, draft, data, Step(next_step))
 
 
-def _answer(event: Event) -> str | None:
+def _buttons(step: Step, data: dict[str, Any]) -> set[str]:
+    if step == Step.AREA_PICK:
+        return {f"r:area:{area_id}" for area_id in data.get("candidates", [])}
+    return BUTTONS.get(step, set())
+
+
+def _answer(event: Event, buttons: set[str]) -> str | None:
     if isinstance(event, TextMessage) and not event.edited:
         return event.text.strip() or None
-    if isinstance(event, ButtonPress) and event.data.startswith("r:"):
+    # A button of an earlier question, or data nobody sent, gets the current question again.
+    if isinstance(event, ButtonPress) and event.data in buttons:
         return event.data
     if isinstance(event, Location):
         return f"@{event.latitude},{event.longitude}"
@@ -155,7 +170,7 @@ def _not_understood(turn: Turn) -> None:
 
 
 def _on_category(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
-    category = answer.removeprefix("r:cat:") if answer.startswith("r:cat:") else None
+    category = answer.removeprefix("r:cat:") if answer in BUTTONS[Step.CATEGORY] else None
     category = category or read_category(answer, prompts.category_labels(turn))
     if category is None:
         _not_understood(turn)
@@ -166,8 +181,8 @@ def _on_category(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
 
 
 def _on_area(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
-    if answer.startswith("@"):
-        lat, lon = (float(v) for v in answer[1:].split(","))
+    if isinstance(turn.event, Location):  # typed text may start with "@" too
+        lat, lon = turn.event.latitude, turn.event.longitude
         data["latitude"], data["longitude"] = lat, lon
         found = nearest_area(turn.session, lat=lat, lon=lon)
         if found is None:
@@ -188,11 +203,9 @@ def _on_area(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
 
 def _on_area_pick(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
     candidates: list[int] = data.get("candidates", [])
-    if answer.startswith("r:area:"):
-        chosen = int(answer.removeprefix("r:area:"))
-        if chosen in candidates:
-            data["area_id"] = chosen
-            return Step.DESCRIPTION
+    if answer in _buttons(Step.AREA_PICK, data):
+        data["area_id"] = int(answer.removeprefix("r:area:"))
+        return Step.DESCRIPTION
     number = numbered(answer, len(candidates))
     if number == 0:
         return Step.AREA

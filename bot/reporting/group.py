@@ -28,6 +28,10 @@ from domain.reports.service import (
 )
 from domain.reports.urgency import is_emergency
 
+# Inside a sentence the resolver names no area, but scores a name it finds there whole, with
+# the diacritics as typed, at 0.8 or more.
+_NAMED_IN_TEXT = 0.8
+
 
 def report_in_group(turn: Turn, text: str) -> Report | None:
     """File a report from a community group, tagged with the group's area."""
@@ -58,8 +62,7 @@ def report_in_group(turn: Turn, text: str) -> Report | None:
     person = turn.person()
     if person is not None and person.id is not None and over_limit(turn, person_id=person.id):
         return None
-    # A more precise place named in the text wins when it lies inside the group's area.
-    named = resolve_area(turn.session, text=text, within=chat.area_id).area
+    named = _place_named(turn, text, within=chat.area_id)
     evidence = []
     if isinstance(turn.event, Media) and turn.facts.evidence is not None:
         item = {
@@ -75,7 +78,7 @@ def report_in_group(turn: Turn, text: str) -> Report | None:
             channel=turn.event.chat.channel,
             source=Source.GROUP,
             reporter_id=person.id if person else None,
-            area_id=named.id if named else chat.area_id,
+            area_id=named or chat.area_id,
             text=text[:4000],
             anonymous=True,
             urgent=is_emergency(text),
@@ -89,6 +92,19 @@ def report_in_group(turn: Turn, text: str) -> Report | None:
     route_report(turn.session, report=report, settings=turn.settings, sealer=turn.sealer)
     _answer_in_group(turn, report)
     return report
+
+
+def _place_named(turn: Turn, text: str, *, within: int) -> int | None:
+    """A more precise place inside the group's area that the text names ("ở tổ 3"), if one."""
+    resolution = resolve_area(turn.session, text=text, within=within)
+    if resolution.area is not None:
+        return resolution.area.id
+    found = [
+        c.area.id
+        for c in resolution.candidates
+        if c.score >= _NAMED_IN_TEXT and c.area.id != within
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _answer_in_group(turn: Turn, report: Report) -> None:
@@ -127,6 +143,8 @@ def reply_in_group(turn: Turn) -> None:
     event = turn.event
     if event.reply_to is None or not event.reply_to.from_bot:
         return
+    if turn.chat().role != LinkRole.COMMUNITY.value:
+        return  # officers answering the bot in triage, or talk in a group not linked yet
     report = _report_replied_to(turn, event.reply_to.message_id)
     person = turn.person()
     text = (

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from domain.db import utcnow
@@ -34,12 +35,20 @@ def remember_person(
     person = find_person(session, sealer=sealer, channel=channel, user_id=user_id)
     identity: dict[str, Any] = {"user_id": user_id, "name": display_name, "username": username}
     if person is None:
-        person = Person(channel=channel, user_key=sealer.user_key(channel, user_id))
-        session.add(person)
-        session.flush()
-        assert person.id is not None
-        session.add(Identity(person_id=person.id, sealed=sealer.seal(identity)))
-        return person
+        try:
+            # A savepoint: the same person first seen in two chats at once inserts only once.
+            with session.begin_nested():
+                person = Person(channel=channel, user_key=sealer.user_key(channel, user_id))
+                session.add(person)
+                session.flush()
+                assert person.id is not None
+                session.add(Identity(person_id=person.id, sealed=sealer.seal(identity)))
+            return person
+        except IntegrityError:
+            person = find_person(session, sealer=sealer, channel=channel, user_id=user_id)
+            if person is None:
+                raise
+            return person
     stored = session.get(Identity, person.id)
     if stored is None:
         session.add(Identity(person_id=person.id, sealed=sealer.seal(identity)))  # type: ignore[arg-type]
