@@ -77,7 +77,7 @@ class FactFinder:
         return await asyncio.to_thread(self._has_draft, event.chat.channel, sender.user_id)
 
     def _has_draft(self, channel: str, user_id: str) -> bool:
-        with self._db.session() as session:
+        with self._db.reading() as session:
             person = find_person(session, sealer=self._sealer, channel=channel, user_id=user_id)
             return (
                 person is not None

@@ -95,6 +95,8 @@ class InboxWorker:
 
     async def run_once(self) -> int:
         """Lease the chats that have due updates and start handling them; return how many."""
+        if self._slots.locked():
+            return 0  # every slot is busy: asking the database now would find nothing to do
         chats = await asyncio.to_thread(inbox.due_chats, self._db, limit=20)
         started = 0
         for channel, chat_key in chats:
@@ -137,6 +139,7 @@ class InboxWorker:
             await asyncio.to_thread(inbox.release_lease, self._db, claim)
             self._active.discard((claim.channel, claim.chat_key))
             self._slots.release()
+            self._wake.set()  # a slot is free: other chats may be waiting
 
     async def _handle(self, row: InboxUpdate) -> bool:
         assert row.id is not None

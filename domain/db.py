@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
 
@@ -21,6 +23,9 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+READ_ONLY = "tinbao_read_only"
 
 
 def utcnow() -> datetime:
@@ -90,13 +95,10 @@ def _tune_sqlite(engine: Engine, *, synchronous: str) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that later writes can fail with SQLITE_BUSY without
-        # waiting; IMMEDIATE waits for the lock under busy_timeout instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def make_nullpool_engine(url: str) -> Engine:
-    """An engine that opens a fresh connection each time (for short-lived tools)."""
-    return create_engine(url, poolclass=NullPool)
+        # waiting; IMMEDIATE waits for the lock under busy_timeout instead. Reads need no
+        # lock at all in WAL mode: they begin deferred.
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -105,6 +107,11 @@ class Database:
     def __init__(self, url: str, *, synchronous: str = "NORMAL") -> None:
         self.url = url
         self.engine = make_engine(url, synchronous=synchronous)
+        # SQLite has one writer: threads of this process queue here, handed over at once,
+        # instead of sleeping in SQLite's busy handler (which backs off up to 100 ms a try).
+        self._writers: AbstractContextManager[Any] = (
+            threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,13 +121,21 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._writers, Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: on SQLite it takes no write lock and waits for no writer."""
+        # Closing ends the transaction without expiring what was read (a rollback would).
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
 
     def dispose(self) -> None:
         """Close every pooled connection."""

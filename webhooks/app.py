@@ -53,8 +53,8 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
 
 def _database_answers(state: AppState) -> bool:
     try:
-        with state.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with state.db.reading() as session:
+            session.execute(text("SELECT 1"))
     except Exception:  # any failure means "not healthy", never a 500
         return False
     return True

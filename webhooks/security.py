@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import HTTPException, Request, status
+from starlette.requests import ClientDisconnect
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -23,9 +24,13 @@ async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "body over 1 MiB")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "body over 1 MiB")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "body over 1 MiB")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The platform hung up before sending everything: nothing is stored, it will re-send.
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "incomplete body") from None
     return b"".join(chunks)

@@ -25,8 +25,8 @@ class AppState:
     sealer: Sealer
 
 
-def get_state(request: Request) -> AppState:
-    """The state the app was built with."""
+async def get_state(request: Request) -> AppState:
+    """The state the app was built with (async: FastAPI would run a plain def in a thread)."""
     state: AppState = request.app.state.tinbao
     return state
 

@@ -108,7 +108,7 @@ def due_chats(
         .order_by(row_id)
         .limit(limit)
     )
-    with db.session() as session:
+    with db.reading() as session:
         return [(c, k) for c, k in session.execute(query).all()]
 
 
@@ -169,7 +169,7 @@ def next_pending(
 ) -> InboxUpdate | None:
     """The chat's oldest pending update, if it is due."""
     now = now or utcnow()
-    with db.session() as session:
+    with db.reading() as session:
         update_row = session.scalars(
             select(InboxUpdate)
             .where(
@@ -247,7 +247,7 @@ def redact_payloads(db: Database, *, older_than: timedelta, now: datetime | None
 def count_by_status(db: Database) -> dict[tuple[str, ...], int]:
     """How many stored updates each (channel, status) has, for metrics."""
     channel, status = col(InboxUpdate.channel), col(InboxUpdate.status)
-    with db.session() as session:
+    with db.reading() as session:
         rows = session.execute(
             select(channel, status, func.count()).group_by(channel, status)
         ).all()

@@ -54,7 +54,7 @@ def due_messages(
         .order_by(col(OutboxMessage.lane), col(OutboxMessage.id))
         .limit(limit)
     )
-    with db.session() as session:
+    with db.reading() as session:
         rows = session.execute(query).all()
     return [
         DueMessage(row=row, chat_kind=kind, chat_active=active is not False, migrated_to=moved)

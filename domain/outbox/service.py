@@ -94,7 +94,7 @@ def _replace_pending(session: Session, *, coalesce_key: str, body: str) -> Outbo
 def outbox_counts(db: Database) -> dict[tuple[str, ...], int]:
     """How many outbox rows each (lane, status) has, for metrics."""
     lanes = {int(lane): lane.name.lower() for lane in Lane}
-    with db.session() as session:
+    with db.reading() as session:
         rows = session.execute(
             select(col(OutboxMessage.lane), col(OutboxMessage.status), func.count()).group_by(
                 col(OutboxMessage.lane), col(OutboxMessage.status)

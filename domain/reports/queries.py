@@ -63,5 +63,5 @@ def list_reports(
 def unrouted_count(db: Database) -> int:
     """How many reports wait with no triage chat to go to, for metrics."""
     query = select(func.count()).select_from(Report).where(col(Report.unrouted).is_(True))
-    with db.session() as session:
+    with db.reading() as session:
         return int(session.exec(query).one())

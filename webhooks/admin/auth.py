@@ -8,9 +8,9 @@ from webhooks.security import secret_matches
 from webhooks.state import get_state
 
 
-def require_admin(request: Request) -> None:
+async def require_admin(request: Request) -> None:
     """Let the call through only with the configured token; 503 when none is configured."""
-    token = get_state(request).settings.admin_token
+    token = (await get_state(request)).settings.admin_token
     if token is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, "the admin API is off: set TINBAO_ADMIN_TOKEN"
