@@ -85,8 +85,29 @@ def guess_category(text: str) -> str:
     return Category.OTHER.value
 
 
-YES_WORDS = ("co", "yes", "y", "dong y", "ok", "gui", "send", "an danh", "anonymous")
+# Words that answer the anonymity and the summary questions, folded (choice number -> words).
+ANONYMITY_WORDS = {
+    1: ("an danh", "giau ten", "anonymous", "anonymously"),
+    2: ("cho biet ten", "co ten", "ten toi", "voi ten", "with my name", "named", "name"),
+}
+CONFIRM_WORDS = {
+    1: ("gui", "gui di", "gui tin bao", "dong y", "ok", "send", "yes", "co"),
+    2: ("lam lai", "sua", "sua lai", "again", "start again", "edit"),
+    3: ("huy", "huy bo", "cancel", "khong gui"),
+}
 DONE_WORDS = ("xong", "done", "het", "roi", "xong roi", "bo qua", "skip", "khong", "no", "finish")
+
+
+def choice_by_words(answer: str, words: dict[int, tuple[str, ...]], count: int) -> int | None:
+    """The choice an answer names, by its number or by the words that mean it."""
+    number = numbered(answer, count)
+    if number:
+        return number
+    folded = fold(answer)
+    for choice, meaning in words.items():
+        if folded in meaning:
+            return choice
+    return None
 
 
 def says_done(answer: str) -> bool:

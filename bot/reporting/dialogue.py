@@ -8,7 +8,14 @@ from typing import Any
 from bot.commands import canonical
 from bot.events import ButtonPress, Command, Event, Location, Media, TextMessage
 from bot.reporting import prompts
-from bot.reporting.choices import CATEGORIES, numbered, read_category, says_done
+from bot.reporting.choices import (
+    ANONYMITY_WORDS,
+    CATEGORIES,
+    choice_by_words,
+    numbered,
+    read_category,
+    says_done,
+)
 from bot.reporting.evidence import remember_evidence
 from bot.reporting.filing import confirm_or_file, show_summary
 from bot.reporting.limits import over_limit
@@ -245,7 +252,9 @@ def _on_evidence(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
 
 
 def _on_anonymity(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
-    choice = {"r:anon:yes": 1, "r:anon:no": 2}.get(answer) or numbered(answer, 2)
+    choice = {"r:anon:yes": 1, "r:anon:no": 2}.get(answer) or choice_by_words(
+        answer, ANONYMITY_WORDS, 2
+    )
     if choice not in (1, 2):
         _not_understood(turn)
         prompts.ask_anonymity(turn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.reporting import prompts
-from bot.reporting.choices import CATEGORY_LABELS, numbered
+from bot.reporting.choices import CATEGORY_LABELS, CONFIRM_WORDS, choice_by_words
 from bot.reporting.evidence import stored_files
 from bot.reporting.police import route_report
 from bot.turn import Turn
@@ -50,7 +50,9 @@ def show_summary(turn: Turn, data: dict[str, Any]) -> None:
 
 def confirm_or_file(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
     """Act on the answer to the summary: file, start over, or cancel."""
-    choice = {"r:ok:send": 1, "r:ok:again": 2, "r:ok:cancel": 3}.get(answer) or numbered(answer, 3)
+    choice = {"r:ok:send": 1, "r:ok:again": 2, "r:ok:cancel": 3}.get(answer) or choice_by_words(
+        answer, CONFIRM_WORDS, 3
+    )
     if choice == 1:
         file_from_draft(turn, data)
         return "filed"
