@@ -8,54 +8,20 @@ import re
 import pytest
 from sqlalchemy import text
 
-from domain.chats.service import issue_link_code, record_chat, redeem_link_code
+from domain.chats.service import issue_link_code
+from tests.bot.reporting_support import TRIAGE, make_wards, reports
 from tests.factories import make_area
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running
 from tests.people import TelegramPerson, ZaloPerson, texts_to
 
-TRIAGE = -1001000000555
 CODE = re.compile(r"\b([23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6})\b")
 
 
 @pytest.fixture(autouse=True)
 def ward_with_police(running: Running) -> None:
     """Sơn La with phường Tô Hiệu (formerly Chiềng Lề) and its tổ 3; police triage on Telegram."""
-    with running.db.session() as session:
-        province = make_area(session, code="SL", name="Sơn La", kind="province")
-        ward = make_area(
-            session,
-            code="SL-TH",
-            name="Tô Hiệu",
-            parent=province,
-            aliases=["phường Chiềng Lề"],
-            lat=21.3265,
-            lon=103.9128,
-        )
-        make_area(session, code="SL-TH-T3", name="Tổ 3", kind="hamlet", parent=ward)
-        make_area(
-            session, code="SL-CA", name="Chiềng An", parent=province, lat=21.3431, lon=103.9452
-        )
-        chat = record_chat(
-            session, channel="telegram", chat_id=str(TRIAGE), kind="group", title="CA phường"
-        )
-        code = issue_link_code(session, area_code="SL", role="triage")
-        redeem_link_code(session, chat=chat, typed=code.code)
-
-
-def reports(running: Running) -> list[dict[str, object]]:
-    """Every report row as a dict."""
-    with running.db.engine.connect() as connection:
-        rows = (
-            connection.execute(
-                text(
-                    "SELECT r.*, a.code AS area_code FROM reports r LEFT JOIN areas a ON a.id = r.area_id ORDER BY r.id"
-                )
-            )
-            .mappings()
-            .all()
-        )
-    return [dict(row) for row in rows]
+    make_wards(running.db)
 
 
 async def test_dialogue_files_a_telegram_report_with_a_photo_and_tells_the_police(
@@ -88,7 +54,7 @@ async def test_dialogue_files_a_telegram_report_with_a_photo_and_tells_the_polic
     assert answers[-1].startswith("Cảm ơn anh/chị đã báo tin. Mã tin báo:")
     code = CODE.search(answers[-1])
     assert code is not None
-    [report] = reports(running)
+    [report] = reports(running.db)
     assert report["code"] == code.group(1)
     assert (report["category"], report["area_code"], report["status"]) == ("drugs", "SL-TH", "new")
     assert bool(report["anonymous"]) is True and bool(report["urgent"]) is False
@@ -130,7 +96,7 @@ async def test_dialogue_works_by_buttons_and_shows_the_reporter_when_named(
     await running.settle()
     await lan.presses("r:ok:send")
     await running.settle()
-    [report] = reports(running)
+    [report] = reports(running.db)
     assert (report["category"], report["area_code"]) == ("theft", "SL-CA")
     assert bool(report["anonymous"]) is False
     assert report["latitude"] == pytest.approx(21.3430)
@@ -156,7 +122,7 @@ async def test_dialogue_on_zalo_by_numbers_and_words(
     ):
         await hoa.says(step)
         await running.settle()
-    [report] = reports(running)
+    [report] = reports(running.db)
     assert (report["category"], report["area_code"], report["channel"]) == (
         "fraud",
         "SL-TH-T3",
@@ -180,7 +146,7 @@ async def test_cancel_and_back_work_at_every_step(
     assert (
         sum(a.startswith("Anh/chị muốn báo tin về việc gì?") for a in answers) == 2
     )  # back to category
-    assert reports(running) == []
+    assert reports(running.db) == []
     await lan.says("/huy")
     await running.settle()
     assert (
@@ -201,7 +167,7 @@ async def test_emergency_words_get_the_numbers_at_once_and_mark_the_report_urgen
     for step in ("vừa xong", "xong", "1", "1"):
         await lan.says(step)
         await running.settle()
-    [report] = reports(running)
+    [report] = reports(running.db)
     assert bool(report["urgent"]) is True
     assert "113" in texts_to(telegram, lan.user_id)[-1]
     assert "KHẨN" in texts_to(telegram, TRIAGE)[-1]
@@ -232,7 +198,7 @@ async def test_status_is_told_to_the_reporter_only(
     for step in ("/baocao", "9", "Tô Hiệu", "Đèn đường hỏng", "hôm qua", "xong", "1", "1"):
         await lan.says(step)
         await running.settle()
-    code = str(reports(running)[0]["code"])
+    code = str(reports(running.db)[0]["code"])
     await lan.says(f"/tracuu {code.lower()}")
     other = TelegramPerson(running, user_id=770099, first_name="Minh", username=None)
     await other.says(f"/status {code}")
@@ -255,7 +221,7 @@ async def test_report_without_a_triage_chat_is_flagged_unrouted(
     for step in ("/baocao", "8", "quan le chan", "Đua xe ban đêm", "tối qua", "xong", "1", "1"):
         await hoa.says(step)
         await running.settle()
-    [report] = reports(running)
+    [report] = reports(running.db)
     assert bool(report["unrouted"]) is True
     metrics = (await running.client.get("/metrics")).text
     assert "tinbao_reports_unrouted 1.0" in metrics
@@ -268,4 +234,4 @@ async def test_report_without_a_triage_chat_is_flagged_unrouted(
     assert texts_to(zalo, "g_hp_police")[-1].startswith(
         f"Tin báo mới {report['code']} · Giao thông"
     )
-    assert bool(reports(running)[0]["unrouted"]) is False
+    assert bool(reports(running.db)[0]["unrouted"]) is False
