@@ -12,7 +12,8 @@ from bot.commands import canonical
 from bot.events import Command, Event, Media
 from bot.evidence import EvidenceFetcher
 from bot.turn import BotProfile, Facts
-from domain.chats.models import Channel, ChatKind
+from domain.chats.models import Channel, ChatKind, LinkRole
+from domain.chats.service import get_chat
 from domain.db import Database
 from domain.evidence import StoredFile
 from domain.people.sealing import Sealer
@@ -70,11 +71,19 @@ class FactFinder:
     async def _wants_evidence(self, event: Media) -> bool:
         """Only media that go into a report are copied: a reply to the bot, or a draft's."""
         if event.chat.kind == ChatKind.GROUP.value:
-            return event.reply_to is not None and event.reply_to.from_bot
+            replies_to_bot = event.reply_to is not None and event.reply_to.from_bot
+            return replies_to_bot and await asyncio.to_thread(
+                self._is_community, event.chat.channel, event.chat.chat_id
+            )
         sender = event.sender
         if sender is None:
             return False
         return await asyncio.to_thread(self._has_draft, event.chat.channel, sender.user_id)
+
+    def _is_community(self, channel: str, chat_id: str) -> bool:
+        with self._db.reading() as session:
+            chat = get_chat(session, channel=channel, chat_id=chat_id)
+            return chat is not None and chat.role == LinkRole.COMMUNITY.value
 
     def _has_draft(self, channel: str, user_id: str) -> bool:
         with self._db.reading() as session:
