@@ -3,46 +3,26 @@
 tests/support/postgres.py starts its server with fsync, synchronous_commit and full_page_writes
 off, which is right for tests and wrong for a benchmark of durable ingest: a commit would then
 return before anything reached the disk. Command-line settings outrank ALTER SYSTEM and the
-configuration file, so the launch itself is repeated here with PostgreSQL's defaults.
+configuration file, so the launch is given PostgreSQL's defaults instead.
 """
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import psycopg
 from _common import ROOT  # noqa: F401  (puts the repository on sys.path)
 
-from tests.support.postgres import PostgresError, PostgresServer, _free_port, _tail
+from tests.support.postgres import PostgresServer
 
 DURABLE = "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
-AS_IN_TESTS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+AS_IN_TESTS = PostgresServer.durability
 
 
 class BenchPostgres(PostgresServer):
-    """PostgresServer whose commits are durable unless `durable=False`."""
+    """PostgresServer whose commits are durable: PostgreSQL's defaults."""
 
-    durable = True
-
-    def _launch(self, attempts: int = 5) -> None:
-        for _ in range(attempts):
-            self.port = _free_port()
-            options = (
-                f"-c listen_addresses=127.0.0.1 -p {self.port}"
-                f" -c unix_socket_directories={shlex.quote(str(self.work_dir))}"
-                f" {DURABLE if self.durable else AS_IN_TESTS} -c max_connections=200"
-            )
-            result = self._run(
-                "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
-                "-l", str(self.log_path), "-o", options,
-            )  # fmt: skip
-            if result.returncode == 0:
-                self._running = True
-                return
-            if "could not bind" not in _tail(self.log_path, 10):
-                break
-        raise PostgresError(f"PostgreSQL failed to start:\n{_tail(self.log_path)}")
+    durability = DURABLE
 
     def setting(self, name: str) -> str:
         """A server setting as SHOW prints it."""
@@ -53,7 +33,11 @@ class BenchPostgres(PostgresServer):
 
 def start_postgres(base: Path, *, durable: bool) -> BenchPostgres:
     """Start a private server under `base`; durable=False keeps the tests' fast settings."""
-    cls = BenchPostgres if durable else type("FastPostgres", (BenchPostgres,), {"durable": False})
+    cls = (
+        BenchPostgres
+        if durable
+        else type("FastPostgres", (BenchPostgres,), {"durability": AS_IN_TESTS})
+    )
     server = cls.start(base)
     assert isinstance(server, BenchPostgres)
     return server

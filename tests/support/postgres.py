@@ -62,6 +62,9 @@ def _tail(path: Path, lines: int = 40) -> str:
 class PostgresServer:
     """A private PostgreSQL cluster listening on 127.0.0.1."""
 
+    # Fast and unsafe on power loss: right for tests, which throw the server away.
+    durability = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
     def __init__(self, bin_dir: Path, work_dir: Path) -> None:
         """Store paths; use start() to create a running server."""
         self.bin_dir = bin_dir
@@ -133,8 +136,7 @@ class PostgresServer:
             options = (
                 f"-c listen_addresses=127.0.0.1 -p {self.port}"
                 f" -c unix_socket_directories={shlex.quote(str(self.work_dir))}"
-                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                " -c max_connections=200"
+                f" {self.durability} -c max_connections=200"
             )
             result = self._run(
                 "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
