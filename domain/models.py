@@ -7,7 +7,7 @@ from domain.leadership import LeaderLease
 from domain.oa_tokens import SealedOaTokens
 from domain.outbox.models import OutboxMessage
 from domain.people.models import Identity, Person
-from domain.reports.models import Draft, Evidence, Report, ReportEvent
+from domain.reports.models import Draft, Evidence, Question, Report, ReportEvent
 
 __all__ = [
     "Area",
@@ -22,6 +22,7 @@ __all__ = [
     "LinkCode",
     "OutboxMessage",
     "Person",
+    "Question",
     "Report",
     "ReportEvent",
     "SealedOaTokens",

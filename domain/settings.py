@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 
 class SettingsError(Exception):
     """A required setting is missing or malformed; the message names the variable."""
+
+
+# Deadlines per report category, with "urgent" for reports marked urgent and "default" for any
+# category not named. Crimes get 20 days to be settled: the Criminal Procedure Code's limit
+# (art. 147) for settling a report of a crime.
+CLAIM_WITHIN: dict[str, timedelta] = {
+    "urgent": timedelta(minutes=15),
+    "fire": timedelta(hours=1),
+    "violence": timedelta(hours=2),
+    "weapons": timedelta(hours=2),
+    "drugs": timedelta(hours=8),
+    "default": timedelta(hours=24),
+}
+RESOLVE_WITHIN: dict[str, timedelta] = {
+    "drugs": timedelta(days=20),
+    "theft": timedelta(days=20),
+    "fraud": timedelta(days=20),
+    "violence": timedelta(days=20),
+    "weapons": timedelta(days=20),
+    "fire": timedelta(days=3),
+    "default": timedelta(days=7),
+}
+DEADLINE_KEYS = frozenset(
+    {"urgent", "default", "drugs", "theft", "fraud", "violence", "fire", "weapons"}
+    | {"suspicious", "traffic", "other"}
+)
 
 
 class Settings(BaseSettings):
@@ -60,6 +87,12 @@ class Settings(BaseSettings):
     # How long a dead process keeps its chats and its leadership before others take them over.
     lease_seconds: float = Field(default=15.0, ge=2.0, le=300.0)
     delete_group_reports: bool = True
+    # JSON objects of category (or "urgent", "default") to an ISO 8601 duration, e.g.
+    # TINBAO_CLAIM_WITHIN='{"urgent": "PT10M", "default": "PT12H"}'; named keys replace defaults.
+    claim_within: dict[str, timedelta] = Field(default_factory=lambda: dict(CLAIM_WITHIN))
+    resolve_within: dict[str, timedelta] = Field(default_factory=lambda: dict(RESOLVE_WITHIN))
+    # How long an answer of Telegram's getChatMember is trusted for a triage action.
+    member_check_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     @field_validator("database_url")
     @classmethod
@@ -71,6 +104,16 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError("only sqlite and postgresql are supported")
         return value
+
+    @field_validator("claim_within", "resolve_within")
+    @classmethod
+    def _deadlines(cls, value: dict[str, timedelta], info: ValidationInfo) -> dict[str, timedelta]:
+        if unknown := set(value) - DEADLINE_KEYS:
+            raise ValueError(f"unknown category {sorted(unknown)[0]!r}")
+        if any(span <= timedelta(0) for span in value.values()):
+            raise ValueError("durations must be positive")
+        defaults = CLAIM_WITHIN if info.field_name == "claim_within" else RESOLVE_WITHIN
+        return defaults | value
 
     @field_validator("timezone")
     @classmethod
@@ -90,6 +133,15 @@ class Settings(BaseSettings):
             if not 8 <= len(raw) <= 256 or not all(c.isalnum() or c in "_-" for c in raw):
                 raise ValueError("must be 8 to 256 letters, digits, '_' or '-'")
         return value
+
+    def claim_within_for(self, *, category: str, urgent: bool) -> timedelta:
+        """How long a new report of the category may wait to be claimed."""
+        spans = self.claim_within
+        return spans["urgent"] if urgent else spans.get(category, spans["default"])
+
+    def resolve_within_for(self, *, category: str) -> timedelta:
+        """How long a report of the category may stay open."""
+        return self.resolve_within.get(category, self.resolve_within["default"])
 
     @property
     def is_sqlite(self) -> bool:

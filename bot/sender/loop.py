@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ from domain.db import Database
 from domain.leadership import Leadership
 from domain.metrics import Metrics
 from domain.outbox import delivery as store
-from domain.outbox.messages import Outgoing
+from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.models import Lane, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,8 @@ class Sender:
 
     async def _send(self, delivery: Delivery, at: float) -> None:
         lane = Lane(delivery.lane).name.lower()
+        if delivery.message.edit_of is not None and delivery.message.target_message_id is None:
+            delivery = await self._aim_edit(delivery)
         try:
             message_id = await self._deliver(delivery, at)
         except DeliveryError as error:
@@ -224,6 +227,23 @@ class Sender:
             store.mark_sent, self._db, row_id=delivery.id, platform_message_id=message_id
         )
         self._metrics.outbox_sent.labels(delivery.channel, lane).inc()
+
+    async def _aim_edit(self, delivery: Delivery) -> Delivery:
+        """Point an edit at the message its ref sent; with none sent, send the text anew."""
+        message = delivery.message
+        assert message.edit_of is not None
+        target = await asyncio.to_thread(
+            store.sent_message_id,
+            self._db,
+            channel=delivery.channel,
+            chat_id=delivery.chat_id,
+            ref=message.edit_of,
+        )
+        if target is None:
+            return dataclasses.replace(delivery, kind=MessageKind.TEXT.value)
+        return dataclasses.replace(
+            delivery, message=dataclasses.replace(message, target_message_id=target)
+        )
 
     async def _after_error(self, delivery: Delivery, error: DeliveryError, lane: str) -> None:
         db, row_id, channel = self._db, delivery.id, delivery.channel

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from pathlib import Path
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import (
@@ -76,13 +78,11 @@ class TelegramTransport:
         chat_id = int(delivery.chat_id)
         markup = _markup(message)
         if delivery.kind == MessageKind.TEXT:
-            reply = (
-                ReplyParameters(message_id=int(message.reply_to), allow_sending_without_reply=True)
-                if message.reply_to
-                else None
-            )
             sent = await self.bot.send_message(
-                chat_id=chat_id, text=message.text, reply_markup=markup, reply_parameters=reply
+                chat_id=chat_id,
+                text=message.text,
+                reply_markup=markup,
+                reply_parameters=_reply(message),
             )
             return str(sent.message_id)
         if delivery.kind == MessageKind.EDIT_TEXT:
@@ -100,6 +100,36 @@ class TelegramTransport:
                 message.callback_id, text=message.text or None, show_alert=message.alert
             )
             return None
+        if delivery.kind == MessageKind.PHOTO:
+            try:
+                photo = await asyncio.to_thread(Path(message.extra["path"]).read_bytes)
+            except OSError as error:
+                raise Rejected(f"photo file unreadable: {error.strerror}") from None
+            sent = await self.bot.send_photo(
+                chat_id=chat_id,
+                photo=photo,
+                caption=message.text[:1024] or None,
+                reply_markup=markup,
+                reply_parameters=_reply(message),
+            )
+            return str(sent.message_id)
+        if delivery.kind == MessageKind.COPY:
+            copied = await self.bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=int(message.extra["from_chat_id"]),
+                message_id=int(message.extra["message_id"]),
+                reply_markup=markup,
+                reply_parameters=_reply(message),
+            )
+            return str(copied.message_id)
+        if delivery.kind == MessageKind.LOCATION:
+            sent = await self.bot.send_location(
+                chat_id=chat_id,
+                latitude=float(message.extra["latitude"]),
+                longitude=float(message.extra["longitude"]),
+                reply_parameters=_reply(message),
+            )
+            return str(sent.message_id)
         if delivery.kind == MessageKind.DELETE:
             assert message.target_message_id is not None
             await self.bot.delete_message(
@@ -107,6 +137,12 @@ class TelegramTransport:
             )
             return None
         raise Rejected(f"unknown message kind {delivery.kind!r}")
+
+
+def _reply(message: Outgoing) -> ReplyParameters | None:
+    if not message.reply_to:
+        return None
+    return ReplyParameters(message_id=int(message.reply_to), allow_sending_without_reply=True)
 
 
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:

@@ -93,6 +93,23 @@ def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) ->
     return {row_id for (row_id,) in marked}
 
 
+def sent_message_id(db: Database, *, channel: str, chat_id: str, ref: str) -> str | None:
+    """The platform id of the newest message sent to a chat under a ref (a card), if any."""
+    with db.reading() as session:
+        return session.execute(
+            select(col(OutboxMessage.platform_message_id))
+            .where(
+                col(OutboxMessage.channel) == channel,
+                col(OutboxMessage.chat_id) == chat_id,
+                col(OutboxMessage.ref) == ref,
+                col(OutboxMessage.status) == OutboxStatus.SENT.value,
+                col(OutboxMessage.platform_message_id).is_not(None),
+            )
+            .order_by(col(OutboxMessage.id).desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+
 def mark_sent(db: Database, *, row_id: int, platform_message_id: str | None) -> None:
     """Record a delivered row with the platform's id of the message."""
     _finish(db, row_id, status=OutboxStatus.SENT, platform_message_id=platform_message_id)

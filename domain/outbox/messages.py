@@ -15,6 +15,9 @@ class MessageKind(StrEnum):
     EDIT_TEXT = "edit_text"
     ANSWER_BUTTON = "answer_button"  # a Telegram callback answer: stops the spinner
     DELETE = "delete"
+    PHOTO = "photo"  # Telegram: a local file (extra "path", absolute) with the text as caption
+    COPY = "copy"  # Telegram: copyMessage (extra "from_chat_id", "message_id"), never a forward
+    LOCATION = "location"  # Telegram: a map pin (extra "latitude", "longitude")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,9 @@ class Outgoing:
     buttons: tuple[tuple[Button, ...], ...] = ()
     reply_to: str | None = None  # platform message id to reply to
     target_message_id: str | None = None  # for edits and deletions
+    # For an edit of a message not yet sent when the edit was written: the ref of the row that
+    # sends it (same chat); the sender reads its message id, or sends anew when there is none.
+    edit_of: str | None = None
     callback_id: str | None = None  # for button answers
     alert: bool = False  # a button answer shown as a dialog
     extra: dict[str, Any] = field(default_factory=dict)

@@ -35,6 +35,8 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "lane", "id"),
         Index("ix_outbox_chat", "channel", "chat_id", "status"),
+        # A reply to one of the bot's messages is traced back to the row that sent it.
+        Index("ix_outbox_sent_message", "channel", "chat_id", "platform_message_id"),
     )
 
     id: int | None = Field(

@@ -44,6 +44,7 @@ def enqueue(
             buttons=message.buttons if last else (),
             reply_to=message.reply_to if index == 0 else None,
             target_message_id=message.target_message_id,
+            edit_of=message.edit_of,
             callback_id=message.callback_id,
             alert=message.alert,
             extra=message.extra,

@@ -87,6 +87,12 @@ class Report(SQLModel, table=True):
     duplicate_of_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("reports.id", ondelete="SET NULL"))
     )
+    # Deadlines of the current stage (claim while new, resolve while open), and the notices
+    # already sent about missing them: a reminder in the triage chat, then an escalation.
+    claim_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolve_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -131,6 +137,24 @@ class ReportEvent(SQLModel, table=True):
     chat: str | None = Field(default=None, sa_column=Column(String(96)))
     details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Question(SQLModel, table=True):
+    """An officer's question relayed to a reporter, and when the reporter answered."""
+
+    __tablename__ = "report_questions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("reports.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    asked_by: str = Field(sa_column=Column(String(96), nullable=False))  # a platform identity
+    chat: str = Field(sa_column=Column(String(96), nullable=False))  # the triage chat asking
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Draft(SQLModel, table=True):

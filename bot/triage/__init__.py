@@ -1,0 +1,1 @@
+"""The ward police's triage desk in their chat."""
