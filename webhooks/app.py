@@ -12,7 +12,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from webhooks import ingress
-from webhooks.admin import areas, chats, link_codes, reports
+from webhooks.admin import areas, chats, link_codes, reports, stats
 from webhooks.admin.auth import require_admin
 from webhooks.state import AppState, StateDep
 
@@ -43,7 +43,7 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
     app.state.tinbao = state
     app.include_router(ingress.router)
     admin = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
-    for module in (areas, link_codes, chats, reports):
+    for module in (areas, link_codes, chats, reports, stats):
         admin.include_router(module.router)
     app.include_router(admin)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["operations"])

@@ -1,0 +1,88 @@
+"""GET /api/v1/stats: reports of a period counted, and how fast the police claimed and resolved them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel
+
+from domain.areas.service import get_area
+from domain.reports.stats import report_stats
+from webhooks.admin.types import Timestamp
+from webhooks.state import StateDep
+
+router = APIRouter(prefix="/stats", tags=["stats"])
+
+
+class AreaCountOut(BaseModel):
+    """How many reports carry one area; null code for reports without one."""
+
+    area_code: str | None
+    area_name: str | None
+    count: int
+
+
+class StatsOut(BaseModel):
+    """Reports created in [since, until), counted, with the median times to claim and resolve."""
+
+    area: str | None
+    since: Timestamp | None
+    until: Timestamp | None
+    total: int
+    by_category: dict[str, int]
+    by_status: dict[str, int]
+    by_area: list[AreaCountOut]
+    claimed: int
+    resolved: int
+    median_minutes_to_claim: float | None
+    median_minutes_to_resolve: float | None
+
+
+def _aware(value: datetime | None, name: str) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name} needs a UTC offset, e.g. +07:00"
+        )
+    return value
+
+
+def _rounded(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes, 1)
+
+
+@router.get("")
+def get_stats(
+    state: StateDep,
+    area: Annotated[str | None, Query(description="This area and its descendants")] = None,
+    since: Annotated[datetime | None, Query(description="Created at or after")] = None,
+    until: Annotated[datetime | None, Query(description="Created before")] = None,
+) -> StatsOut:
+    """Count the reports created in a period by category, status and area."""
+    since, until = _aware(since, "since"), _aware(until, "until")
+    if since is not None and until is not None and since >= until:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
+    with state.db.reading() as session:
+        area_id = None
+        if area is not None:
+            found = get_area(session, code=area)
+            if found is None or found.id is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no area with code {area!r}")
+            area, area_id = found.code, found.id
+        stats = report_stats(session, area_id=area_id, since=since, until=until)
+    return StatsOut(
+        area=area,
+        since=since,
+        until=until,
+        total=stats.total,
+        by_category=stats.by_category,
+        by_status=stats.by_status,
+        by_area=[
+            AreaCountOut(area_code=a.code, area_name=a.name, count=a.count) for a in stats.by_area
+        ],
+        claimed=stats.claimed,
+        resolved=stats.resolved,
+        median_minutes_to_claim=_rounded(stats.median_minutes_to_claim),
+        median_minutes_to_resolve=_rounded(stats.median_minutes_to_resolve),
+    )
