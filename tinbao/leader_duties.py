@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.reporting.expiry import expire_drafts
 from bot.telegram.polling import ALLOWED_UPDATES, poll_updates
+from bot.triage.overdue import remind_overdue
 from domain.inbox.service import redact_payloads
 
 if TYPE_CHECKING:
@@ -57,6 +58,15 @@ class LeaderDuties:
             coalesce=True,
             max_instances=1,
         )
+        scheduler.add_job(
+            self.remind_overdue,
+            "interval",
+            minutes=1,
+            id="remind-overdue",
+            misfire_grace_time=3600,
+            coalesce=True,
+            max_instances=1,
+        )
         scheduler.start()
         self._scheduler = scheduler
 
@@ -86,6 +96,14 @@ class LeaderDuties:
         """Close report drafts idle for a day, with a note to each person."""
         service = self._service
         count = await asyncio.to_thread(expire_drafts, service.db, settings=service.settings)
+        if count:
+            service.sender.notify()
+        return count
+
+    async def remind_overdue(self) -> int:
+        """Remind triage chats of reports past their deadlines, and escalate the late ones."""
+        service = self._service
+        count = await asyncio.to_thread(remind_overdue, service.db, settings=service.settings)
         if count:
             service.sender.notify()
         return count

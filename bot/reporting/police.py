@@ -13,6 +13,7 @@ from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
 from domain.people.sealing import Sealer
 from domain.people.service import identity_of
+from domain.reports.deadlines import ensure_deadlines
 from domain.reports.models import Report, Status
 from domain.reports.routing import area_path, triage_chat_for
 from domain.reports.service import evidence_of, record_event
@@ -23,6 +24,7 @@ def route_report(
     session: Session, *, report: Report, settings: Settings, sealer: Sealer
 ) -> Chat | None:
     """Send the report to its triage chat; flag it unrouted when no chat covers its area."""
+    ensure_deadlines(report, settings=settings, now=report.created_at)
     chat = triage_chat_for(session, area_id=report.area_id)
     if chat is None:
         report.unrouted = True

@@ -1,0 +1,156 @@
+"""A report's deadlines: to be claimed, then to be resolved; and the reports that missed them.
+
+A report is in one stage at a time: the claim stage while it is new and has a claim deadline,
+otherwise the resolve stage. Missing the stage's deadline earns a reminder in the triage chat
+that covers the report; staying overdue earns one escalation, once the report is late by the
+stage's span again, but never later than a day after the deadline (an urgent report that was
+to be claimed within 15 minutes escalates 30 minutes after filing, a crime report that was to
+be settled within 20 days escalates on the 21st day). Each stage gets one reminder and one
+escalation at most: a claim, an unclaim, a transfer or a reopening starts a stage afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, and_, col, or_, select
+
+from domain.reports.models import Report, Status
+from domain.settings import Settings
+
+if TYPE_CHECKING:
+    # Only the type: the triage module may call after_move, and so import this one.
+    from domain.reports.triage import Move
+
+# An escalation comes once the report is late by its stage's span again, or by this at most.
+ESCALATE_AT_MOST_AFTER = timedelta(days=1)
+
+_NEW = Status.NEW.value
+_OPEN = (Status.NEW.value, Status.IN_PROGRESS.value)
+
+
+class Stage(StrEnum):
+    """Which deadline a report is working against."""
+
+    CLAIM = "claim"
+    RESOLVE = "resolve"
+
+
+class Notice(StrEnum):
+    """What a missed deadline earns next."""
+
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """A report past its stage's deadline, and the notice it is due."""
+
+    report_id: int
+    code: str
+    stage: Stage
+    due: datetime
+    notice: Notice
+    late: timedelta
+
+
+def start_deadlines(report: Report, *, settings: Settings, now: datetime) -> Report:
+    """Give a report entering `new` its deadlines to be claimed and resolved, counted from now."""
+    report.claim_due_at = now + settings.claim_within_for(
+        category=report.category, urgent=report.urgent
+    )
+    report.resolve_due_at = now + settings.resolve_within_for(category=report.category)
+    report.reminded_at = report.escalated_at = None
+    return report
+
+
+def ensure_deadlines(report: Report, *, settings: Settings, now: datetime) -> Report:
+    """Start the deadlines of a report that has none yet; one routed again keeps its own."""
+    if report.claim_due_at is None and report.resolve_due_at is None:
+        start_deadlines(report, settings=settings, now=now)
+    return report
+
+
+def after_move(report: Report, *, move: Move, settings: Settings, now: datetime) -> Report:
+    """Bring the deadlines in line with a move just made on the report."""
+    if move == "claim":
+        report.claim_due_at = None
+        report.reminded_at = report.escalated_at = None
+    elif move == "unclaim":
+        report.claim_due_at = now + settings.claim_within_for(
+            category=report.category, urgent=report.urgent
+        )
+        report.reminded_at = report.escalated_at = None
+    elif move in ("transfer", "reopen"):
+        start_deadlines(report, settings=settings, now=now)
+    else:  # reject, resolve, duplicate: the report is closed
+        report.claim_due_at = report.resolve_due_at = None
+        report.reminded_at = report.escalated_at = None
+    return report
+
+
+def stage_of(report: Report) -> tuple[Stage, datetime] | None:
+    """The report's stage and its deadline, or None for a closed report or one without any."""
+    if report.status not in _OPEN:
+        return None
+    if report.status == _NEW and report.claim_due_at is not None:
+        return Stage.CLAIM, report.claim_due_at
+    if report.resolve_due_at is not None:
+        return Stage.RESOLVE, report.resolve_due_at
+    return None
+
+
+def span_of(report: Report, *, stage: Stage, settings: Settings) -> timedelta:
+    """How long the stage lasts for this report, as configured."""
+    if stage == Stage.CLAIM:
+        return settings.claim_within_for(category=report.category, urgent=report.urgent)
+    return settings.resolve_within_for(category=report.category)
+
+
+def notice_due(report: Report, *, settings: Settings, now: datetime) -> Overdue | None:
+    """The notice the report is due now for a missed deadline, if any."""
+    current = stage_of(report)
+    if current is None or report.id is None or report.escalated_at is not None:
+        return None
+    stage, due = current
+    late = now - due
+    if late < timedelta(0):
+        return None
+    if report.reminded_at is None:
+        notice = Notice.REMINDER
+    elif late >= min(span_of(report, stage=stage, settings=settings), ESCALATE_AT_MOST_AFTER):
+        notice = Notice.ESCALATION
+    else:
+        return None
+    return Overdue(
+        report_id=report.id, code=report.code, stage=stage, due=due, notice=notice, late=late
+    )
+
+
+def overdue_reports(session: Session, *, settings: Settings, now: datetime) -> list[Overdue]:
+    """Routed open reports past their deadline that are due a reminder or an escalation."""
+    claim_missed = and_(
+        col(Report.status) == _NEW,
+        col(Report.claim_due_at).is_not(None),
+        col(Report.claim_due_at) <= now,
+    )
+    resolve_missed = and_(
+        or_(col(Report.status) != _NEW, col(Report.claim_due_at).is_(None)),
+        col(Report.resolve_due_at) <= now,
+    )
+    candidates = session.exec(
+        select(Report)
+        .where(
+            col(Report.status).in_(_OPEN),
+            col(Report.unrouted).is_(False),
+            col(Report.escalated_at).is_(None),
+            or_(claim_missed, resolve_missed),
+        )
+        .order_by(col(Report.id))
+    )
+    found = (notice_due(report, settings=settings, now=now) for report in candidates)
+    return [overdue for overdue in found if overdue is not None]
