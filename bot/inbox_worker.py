@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 LEASE_TTL = timedelta(seconds=15)
 IDLE_POLL = 0.2
+# While webhooks wait for their commit, each slot waits up to this long before its next
+# update: a burst is stored first and handled just after, yet handling never stops.
+GIVE_WAY_AT_MOST = 0.5
 
 
 class Handler(Protocol):
@@ -25,6 +28,14 @@ class Handler(Protocol):
 
     async def handle(self, row: InboxUpdate) -> InboxStatus:
         """Handle the update exactly once, or raise to have it retried."""
+        ...
+
+
+class Ingest(Protocol):
+    """What handling gives way to (webhooks.inbox_writer.InboxWriter in the service)."""
+
+    async def wait_quiet(self, at_most: float) -> None:
+        """Return once no webhook waits for its commit, or after `at_most` seconds."""
         ...
 
 
@@ -42,6 +53,8 @@ class InboxWorker:
         first_retry_delay: float = 2.0,
         concurrency: int = 4,
         lease_ttl: timedelta = LEASE_TTL,
+        ingest: Ingest | None = None,
+        give_way_at_most: float = GIVE_WAY_AT_MOST,
     ) -> None:
         self._db = db
         self._handler = handler
@@ -50,6 +63,8 @@ class InboxWorker:
         self._max_attempts = max_attempts
         self._first_retry_delay = first_retry_delay
         self._lease_ttl = lease_ttl
+        self._ingest = ingest
+        self._give_way_at_most = give_way_at_most
         self._slots = asyncio.Semaphore(concurrency)
         self._active: set[tuple[str, str]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -124,6 +139,11 @@ class InboxWorker:
         renewed = time.monotonic()
         try:
             while not self._stopping:
+                if self._ingest is not None:
+                    # A stored update is durable: it can wait while webhooks are answered.
+                    await self._ingest.wait_quiet(self._give_way_at_most)
+                    if self._stopping:
+                        return
                 row = await asyncio.to_thread(inbox.next_pending, self._db, claim)
                 if row is None:
                     return

@@ -106,6 +106,7 @@ class Service:
             facts=facts,
             on_outbox=self.sender.notify,
         )
+        self.writer = InboxWriter(self.db, on_stored=lambda: self.worker.notify())
         self.worker = InboxWorker(
             db=self.db,
             handler=self.handler,
@@ -113,8 +114,8 @@ class Service:
             holder=self.holder,
             max_attempts=settings.inbox_max_attempts,
             lease_ttl=self.lease_ttl,
+            ingest=self.writer,  # webhooks first: handling waits while they wait for a commit
         )
-        self.writer = InboxWriter(self.db, on_stored=self.worker.notify)
         self.duties = LeaderDuties(self)
         self.metrics.watch(self._readings)
         self._tasks: list[asyncio.Task[None]] = []

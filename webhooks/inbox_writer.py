@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from domain.db import Database
 from domain.inbox.service import NewUpdate, store_updates
+
+Waiting = tuple[NewUpdate, asyncio.Future[bool]]
 
 
 class InboxWriter:
@@ -19,44 +22,78 @@ class InboxWriter:
         self._db = db
         self._on_stored = on_stored
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[NewUpdate, asyncio.Future[bool]]] = asyncio.Queue()
+        self._waiting: list[Waiting] = []
+        self._arrived = asyncio.Event()
+        self._in_flight = 0  # requests between store() and their answer
+        self._quiet = asyncio.Event()
+        self._quiet.set()
         self._task: asyncio.Task[None] | None = None
+        self._executor: ThreadPoolExecutor | None = None
+
+    @property
+    def busy(self) -> bool:
+        """Whether a request is waiting for its commit."""
+        return self._in_flight > 0
 
     async def store(self, update: NewUpdate) -> bool:
         """Store one update durably; True if it was new, False for a duplicate."""
         if self._task is None or self._task.done():
             self.start()
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        await self._queue.put((update, future))
-        return await future
+        self._in_flight += 1
+        self._quiet.clear()
+        try:
+            self._waiting.append((update, future))
+            self._arrived.set()
+            return await future
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._quiet.set()
+
+    async def wait_quiet(self, at_most: float) -> None:
+        """Return once no request waits for its commit, or after `at_most` seconds."""
+        if self._in_flight == 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._quiet.wait(), at_most)
 
     def start(self) -> None:
         """Start the committing task on the running loop."""
+        if self._executor is None:
+            # Its own thread: a commit never queues behind handling in the default executor.
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-writer")
         self._task = asyncio.get_running_loop().create_task(self._run(), name="inbox-writer")
 
     async def stop(self) -> None:
         """Commit what is queued, then stop."""
         if self._task is None:
             return
-        await self._queue.join()
+        while self._waiting or self._in_flight:
+            await self.wait_quiet(0.1)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
         self._task = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     async def _run(self) -> None:
         while True:
-            batch = [await self._queue.get()]
+            await self._arrived.wait()
             # While one batch commits, the next accumulates: one fsync serves many requests.
-            while len(batch) < self._max_batch and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
+            batch = self._waiting[: self._max_batch]
+            del self._waiting[: self._max_batch]
+            if not self._waiting:
+                self._arrived.clear()
             await self._commit(batch)
-            for _ in batch:
-                self._queue.task_done()
 
-    async def _commit(self, batch: list[tuple[NewUpdate, asyncio.Future[bool]]]) -> None:
+    async def _commit(self, batch: list[Waiting]) -> None:
+        updates = [u for u, _ in batch]
+        loop = asyncio.get_running_loop()
         try:
-            stored = await asyncio.to_thread(store_updates, self._db, [u for u, _ in batch])
+            stored = await loop.run_in_executor(self._executor, store_updates, self._db, updates)
         except Exception as error:  # the requests answer 503 and the platform re-sends
             for _, future in batch:
                 if not future.done():
