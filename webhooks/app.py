@@ -41,7 +41,8 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
         lifespan=run,
     )
     app.state.tinbao = state
-    app.include_router(ingress.router)
+    # Plain Starlette routes, first in line: the webhooks need none of FastAPI's machinery.
+    app.router.routes.extend(ingress.routes(state))
     admin = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
     for module in (areas, link_codes, chats, reports, stats):
         admin.include_router(module.router)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import HTTPException, Request, status
-from starlette.requests import ClientDisconnect
+from starlette import status
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 
 MAX_BODY_BYTES = 1024 * 1024
 
