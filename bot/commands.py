@@ -13,7 +13,24 @@ ALIASES = {
     "ngonngu": "lang",
     "lienket": "link",
     "bosung": "add",
+    # The police's desk.
+    "nhan": "claim",
+    "bonhan": "unclaim",
+    "hoi": "ask",
+    "chuyen": "transfer",
+    "trung": "duplicate",
+    "tuchoi": "reject",
+    "giaiquyet": "resolve",
+    "molai": "reopen",
+    "hangcho": "queue",
+    "thongke": "stats",
 }
+
+# Commands of a triage chat.
+TRIAGE_COMMANDS = frozenset(
+    {"claim", "unclaim", "ask", "transfer", "duplicate", "reject", "resolve", "reopen"}
+    | {"queue", "stats"}
+)
 
 
 def canonical(name: str) -> str:

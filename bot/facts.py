@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.commands import canonical
-from bot.events import Command, Event, Media
+from bot.commands import TRIAGE_COMMANDS, canonical
+from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
 from bot.turn import BotProfile, Facts
 from domain.chats.models import Channel, ChatKind, LinkRole
 from domain.chats.service import get_chat
-from domain.db import Database
+from domain.db import Database, utcnow
 from domain.evidence import StoredFile
 from domain.people.sealing import Sealer
 from domain.people.service import find_person
 from domain.reports.drafts import get_draft
+from domain.reports.questions import open_question
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,11 @@ class FactFinder:
         profiles: dict[str, BotProfile],
         telegram_bot: Bot | None,
         fetcher: EvidenceFetcher | None,
+        member_check_seconds: float = 60.0,
     ) -> None:
+        self._member_ttl = member_check_seconds
+        # (chat id, user id) -> (is a member, monotonic time asked)
+        self._members: dict[tuple[str, str], tuple[bool, float]] = {}
         self._db = db
         self._sealer = sealer
         self._profiles = profiles
@@ -66,7 +72,39 @@ class FactFinder:
                 evidence = fetched
             else:
                 problem = fetched.reason
-        return Facts(bot_is_admin=admin, evidence=evidence, evidence_problem=problem)
+        member = None
+        if in_group and event.chat.channel == Channel.TELEGRAM.value and _may_be_triage(event):
+            member = await self._telegram_member(event)
+        return Facts(
+            bot_is_admin=admin,
+            evidence=evidence,
+            evidence_problem=problem,
+            sender_is_member=member,
+        )
+
+    async def _telegram_member(self, event: Event) -> bool | None:
+        """Whether the sender is in the group now; answers are trusted for a short while."""
+        if self._telegram is None or event.sender is None:
+            return None
+        key = (event.chat.chat_id, event.sender.user_id)
+        now = time.monotonic()
+        known = self._members.get(key)
+        if known is not None and now - known[1] < self._member_ttl:
+            return known[0]
+        try:
+            member = await self._telegram.get_chat_member(
+                chat_id=int(event.chat.chat_id), user_id=int(event.sender.user_id)
+            )
+        except (TelegramError, ValueError) as error:
+            log.warning("could not ask Telegram whether someone is in a group: %s", error)
+            return None
+        is_member = member.status in {"creator", "administrator", "member"} or (
+            member.status == "restricted" and bool(getattr(member, "is_member", False))
+        )
+        if len(self._members) > 10_000:  # forget everyone rather than grow without bound
+            self._members.clear()
+        self._members[key] = (is_member, now)
+        return is_member
 
     async def _wants_evidence(self, event: Media) -> bool:
         """Only media that go into a report are copied: a reply to the bot, or a draft's."""
@@ -88,10 +126,12 @@ class FactFinder:
     def _has_draft(self, channel: str, user_id: str) -> bool:
         with self._db.reading() as session:
             person = find_person(session, sealer=self._sealer, channel=channel, user_id=user_id)
+            if person is None or person.id is None:
+                return False
+            # A draft's media go into the report; an answer to the police's question, too.
             return (
-                person is not None
-                and person.id is not None
-                and (get_draft(session, person_id=person.id) is not None)
+                get_draft(session, person_id=person.id) is not None
+                or open_question(session, reporter_id=person.id, now=utcnow()) is not None
             )
 
     async def _telegram_bot_is_admin(self, chat_id: str) -> bool | None:
@@ -108,3 +148,16 @@ class FactFinder:
             )
             return None
         return member.status in {"administrator", "creator"}
+
+
+def _may_be_triage(event: Event) -> bool:
+    """Events that may be a police action: a card's button, a desk command, a reply to the bot."""
+    if isinstance(event, ButtonPress):
+        return event.data.startswith("t:")
+    if isinstance(event, Command):
+        return canonical(event.name) in TRIAGE_COMMANDS
+    return (
+        isinstance(event, TextMessage | Media)
+        and event.reply_to is not None
+        and event.reply_to.from_bot
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import canonical
+from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import (
     BotAdded,
     BotPromoted,
@@ -22,11 +22,15 @@ from bot.reporting.adding import ADDING, continue_adding, start_adding
 from bot.reporting.dialogue import continue_report, open_draft, start_report
 from bot.reporting.group import reply_in_group, report_in_group
 from bot.reporting.status import tell_status
+from bot.triage.answers import answer_question
+from bot.triage.desk import handle_desk, is_desk_event
 from bot.turn import Turn
 from bot.welcome import choose_language, introduce, introduce_if_first, language_button, send_help
 from domain.chats.service import migrate_chat, set_bot_membership
+from domain.i18n import N_
 from domain.reports.drafts import get_draft
 
+_DESK_ONLY = N_("This works only in a police triage group linked with /link.")
 # Commands that work the same whether or not a report is being written.
 _ANYTIME = {"help", "lang", "status", "link"}
 
@@ -79,10 +83,15 @@ def _private(turn: Turn, event: Event) -> None:
     if isinstance(event, ButtonPress) and event.data.startswith("lang:"):
         language_button(turn, event)
         return
+    if isinstance(event, ButtonPress) and event.data.startswith("t:"):
+        turn.answer_button(event.callback_id, turn._(_DESK_ONLY), alert=True)
+        return
     if isinstance(event, ButtonPress):
         turn.answer_button(event.callback_id)
     # An edited old message is no new command: /huy edited in later must not cancel anything.
     if isinstance(event, Command) and not event.edited and _command(turn, event, first):
+        return
+    if answer_question(turn):
         return
     person = turn.person()
     draft = get_draft(turn.session, person_id=person.id) if person and person.id else None
@@ -116,6 +125,9 @@ def _command(turn: Turn, command: Command, first: bool) -> bool:
     if name == "report":
         start_report(turn)
         return True
+    if name in TRIAGE_COMMANDS:
+        turn.reply(turn._(_DESK_ONLY))
+        return True
     if name not in _ANYTIME:
         return False
     if name == "lang":
@@ -130,6 +142,9 @@ def _command(turn: Turn, command: Command, first: bool) -> bool:
 
 
 def _group(turn: Turn, event: Event) -> None:
+    if is_desk_event(turn, event):
+        handle_desk(turn, event)
+        return
     if isinstance(event, Command):
         name = canonical(event.name)
         if name == "link":

@@ -29,6 +29,9 @@ class Facts:
     bot_is_admin: bool | None = None  # None: not asked, or the platform has no admins
     evidence: StoredFile | None = None  # the event's media, copied into the media folder
     evidence_problem: str | None = None  # why it could not be copied
+    # Whether the sender is a current member of the group (Telegram's getChatMember, cached);
+    # None: not asked, or the platform cannot tell.
+    sender_is_member: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,13 @@ from domain.settings import Settings
 
 
 def tell_reporter(
-    session: Session, *, report: Report, settings: Settings, sealer: Sealer, text: str
+    session: Session,
+    *,
+    report: Report,
+    settings: Settings,
+    sealer: Sealer,
+    text: str,
+    ref: str | None = None,
 ) -> list[OutboxMessage]:
     """Send the reporter a private message (already translated); nothing if they cannot get one.
 
@@ -43,7 +49,7 @@ def tell_reporter(
         channel=person.channel,
         chat_id=str(user_id),
         message=Outgoing(text=text),
-        ref=f"report:{report.code}",
+        ref=ref or f"report:{report.code}",
     )
 
 

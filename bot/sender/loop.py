@@ -181,6 +181,12 @@ class Sender:
         for delivery, at in booked:
             if delivery.id not in marked:  # the lease was lost, or another sender took it
                 continue
+            if marked[delivery.id] != delivery.body:  # a coalesced edit arrived meanwhile
+                delivery = dataclasses.replace(
+                    delivery,
+                    message=Outgoing.from_json(marked[delivery.id]),
+                    body=marked[delivery.id],
+                )
             self._busy_chats.add((delivery.channel, delivery.chat_id))
             task = asyncio.create_task(self._send_at(delivery, at))
             self._tasks.add(task)
@@ -313,6 +319,7 @@ def _delivery(row: OutboxMessage, chat_kind: str) -> Delivery:
         chat_kind=chat_kind,
         kind=row.kind,
         message=Outgoing.from_json(row.body),
+        body=row.body,
         attempts=row.attempts + 1,
         lane=row.lane,
     )

@@ -19,6 +19,7 @@ class Delivery:
     message: Outgoing
     attempts: int
     lane: int
+    body: str = ""  # the stored JSON the message was read from
 
 
 class DeliveryError(Exception):

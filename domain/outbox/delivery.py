@@ -62,10 +62,14 @@ def due_messages(
     ]
 
 
-def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) -> set[int]:
-    """Mark rows as being sent, only while the lease is still ours; return the ids marked."""
+def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) -> dict[int, str]:
+    """Mark rows as being sent, only while the lease is still ours; the marked rows' bodies.
+
+    The bodies are read back by the marking statement: a coalesced edit may have replaced a
+    body after the rows were picked, and the newest body is the one to send.
+    """
     if not ids:
-        return set()
+        return {}
     now = utcnow()
     # The fencing check and the mark are one statement: a deposed leader marks nothing.
     still_ours = exists().where(
@@ -88,9 +92,9 @@ def mark_sending(db: Database, *, ids: Sequence[int], leadership: Leadership) ->
                 leader_token=leadership.token,
                 attempts=OutboxMessage.attempts + 1,
             )
-            .returning(col(OutboxMessage.id))
+            .returning(col(OutboxMessage.id), col(OutboxMessage.body))
         ).all()
-    return {row_id for (row_id,) in marked}
+    return {row_id: body for row_id, body in marked}
 
 
 def sent_message_id(db: Database, *, channel: str, chat_id: str, ref: str) -> str | None:

@@ -116,3 +116,18 @@ def messages_for(session: Session, *, channel: str, chat_id: str) -> Sequence[Ou
 def now_iso() -> str:
     """The current UTC time in ISO 8601, for bodies that carry it."""
     return utcnow().isoformat()
+
+
+def ref_of_sent(session: Session, *, channel: str, chat_id: str, message_id: str) -> str | None:
+    """What a message the bot sent to a chat was about (its row's ref), found by its platform id."""
+    return session.execute(
+        select(col(OutboxMessage.ref))
+        .where(
+            col(OutboxMessage.channel) == channel,
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.platform_message_id) == message_id,
+            col(OutboxMessage.status) == OutboxStatus.SENT.value,
+        )
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -60,7 +60,7 @@ async def test_dialogue_files_a_telegram_report_with_a_photo_and_tells_the_polic
     assert bool(report["anonymous"]) is True and bool(report["urgent"]) is False
     assert report["occurred_text"] == "tối qua lúc 22h" and report["occurred_at"] is not None
     police = texts_to(telegram, TRIAGE)
-    assert police[-1].startswith(f"Tin báo mới {code.group(1)} · Ma túy")
+    assert police[-1].startswith(f"🆕 Tin báo {code.group(1)} · Ma túy")
     assert (
         "Người báo: Ẩn danh" in police[-1]
         and "Lan" not in police[-1]
@@ -130,7 +130,7 @@ async def test_dialogue_on_zalo_by_numbers_and_words(
     )
     answers = texts_to(zalo, hoa.user_id)
     assert answers[-1].startswith("Cảm ơn anh/chị đã báo tin.")
-    assert texts_to(telegram, TRIAGE)[-1].startswith(f"Tin báo mới {report['code']} · Lừa đảo")
+    assert texts_to(telegram, TRIAGE)[-1].startswith(f"🆕 Tin báo {report['code']} · Lừa đảo")
 
 
 async def test_cancel_and_back_work_at_every_step(
@@ -232,6 +232,6 @@ async def test_report_without_a_triage_chat_is_flagged_unrouted(
     await running.settle()
     _, zalo = platforms
     assert texts_to(zalo, "g_hp_police")[-1].startswith(
-        f"Tin báo mới {report['code']} · Giao thông"
+        f"🆕 Tin báo {report['code']} · Giao thông"
     )
     assert bool(reports(running.db)[0]["unrouted"]) is False

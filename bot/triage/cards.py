@@ -1,0 +1,232 @@
+"""Report cards in triage chats: posted once, then edited in place (Telegram) or followed by a
+short note of each change (Zalo, whose messages have no buttons and cannot be edited)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from babel.dates import format_datetime
+from sqlmodel import Session, col, select
+
+from bot.reporting.choices import CATEGORY_LABELS
+from domain.chats.models import Channel, Chat
+from domain.i18n import N_, gettext_for
+from domain.outbox.messages import Button, MessageKind, Outgoing
+from domain.outbox.models import OutboxMessage
+from domain.outbox.service import enqueue
+from domain.people.sealing import Sealer
+from domain.people.service import identity_of
+from domain.reports.models import Report, Status
+from domain.reports.routing import area_path
+from domain.reports.service import evidence_of
+from domain.settings import Settings
+
+# What officers read of a status on a card.
+CARD_STATUS: dict[str, str] = {
+    Status.NEW: N_("New, nobody has taken it yet"),
+    Status.IN_PROGRESS: N_("Being handled by {officer}"),
+    Status.RESOLVED: N_("Resolved"),
+    Status.REJECTED: N_("Rejected"),
+    Status.DUPLICATE: N_("Duplicate of {other}"),
+}
+STATUS_MARK = {
+    Status.NEW: "🆕",
+    Status.IN_PROGRESS: "🔵",
+    Status.RESOLVED: "✅",
+    Status.REJECTED: "⛔",
+    Status.DUPLICATE: "🔁",
+}
+# A card is one message: the resident's text is cut so that the card fits Telegram's 4,096.
+TEXT_ROOM = 3000
+PHOTOS_ON_CARD = 5
+
+
+def card_ref(code: str) -> str:
+    """The outbox ref of a report's card: later edits find the card's message through it."""
+    return f"card:{code}"
+
+
+def card_text(session: Session, *, report: Report, settings: Settings, sealer: Sealer) -> str:
+    """The card: code, category, urgency, status, area, time, place, evidence, reporter, text."""
+    _ = gettext_for(settings.locale)
+    status = Status(report.status)
+    header = _("Report {code} · {category}").format(
+        code=report.code, category=_(CATEGORY_LABELS[report.category])
+    )
+    lines = [f"{STATUS_MARK[status]} {header}"]
+    if report.urgent:
+        lines.append("🚨 " + _("URGENT"))
+    lines.append(_("Status: {status}").format(status=status_words(session, report, _)))
+    place = area_path(session, area_id=report.area_id) or _("area not given")
+    lines.append(_("Area: {place}").format(place=place))
+    when = report.occurred_at or report.created_at
+    shown = format_datetime(when, "HH:mm dd/MM/yyyy", tzinfo=settings.zone, locale=settings.locale)
+    lines.append(
+        _("When: {when}").format(when=shown)
+        + (f" ({report.occurred_text})" if report.occurred_text else "")
+    )
+    if report.latitude is not None and report.longitude is not None:
+        lines.append(
+            _("Location: {lat:.5f}, {lon:.5f}").format(lat=report.latitude, lon=report.longitude)
+        )
+    evidence = evidence_of(session, report=report)
+    if evidence:
+        lines.append(_("Evidence: {count} file(s) kept for the police").format(count=len(evidence)))
+    lines.append(
+        _("Reporter: {who}").format(
+            who=reporter_shown(session, report=report, settings=settings, sealer=sealer)
+        )
+    )
+    if report.outcome and status in (Status.RESOLVED, Status.REJECTED):
+        label = _("Outcome: {text}") if status == Status.RESOLVED else _("Reason: {text}")
+        lines.append(label.format(text=report.outcome))
+    text = report.text or "—"
+    if len(text) > TEXT_ROOM:
+        text = text[:TEXT_ROOM].rstrip() + " …"
+    lines += ["", text]
+    return "\n".join(lines)
+
+
+def status_words(session: Session, report: Report, _: Callable[[str], str]) -> str:
+    """The report's status as officers read it, with who handles it or what it repeats."""
+    other = session.get(Report, report.duplicate_of_id) if report.duplicate_of_id else None
+    return _(CARD_STATUS[report.status]).format(
+        officer=report.claimed_by_name or _("an officer"),
+        other=other.code if other else "?",
+    )
+
+
+def reporter_shown(session: Session, *, report: Report, settings: Settings, sealer: Sealer) -> str:
+    """ "Anonymous", or the reporter's name when they agreed to give it."""
+    _ = gettext_for(settings.locale)
+    if report.anonymous or report.reporter_id is None:
+        return _("Anonymous")
+    identity = identity_of(session, sealer=sealer, person_id=report.reporter_id)
+    name = identity.get("name") or _("a resident")
+    username = identity.get("username")
+    return f"{name} (@{username})" if username else str(name)
+
+
+def card_buttons(report: Report, settings: Settings) -> tuple[tuple[Button, ...], ...]:
+    """The moves the report's status allows, as buttons; their data names only move and code."""
+    _ = gettext_for(settings.locale)
+
+    def button(label: str, move: str) -> Button:
+        return Button(label=_(label), data=f"t:{move}:{report.code}")
+
+    status = Status(report.status)
+    if status == Status.NEW:
+        return (
+            (button(N_("✋ Claim"), "claim"), button(N_("💬 Ask reporter"), "ask")),
+            (
+                button(N_("↪ Transfer"), "transfer"),
+                button(N_("🔁 Duplicate"), "duplicate"),
+                button(N_("⛔ Reject"), "reject"),
+            ),
+        )
+    if status == Status.IN_PROGRESS:
+        return (
+            (button(N_("✅ Resolve"), "resolve"), button(N_("💬 Ask reporter"), "ask")),
+            (
+                button(N_("↩ Unclaim"), "unclaim"),
+                button(N_("↪ Transfer"), "transfer"),
+                button(N_("🔁 Duplicate"), "duplicate"),
+                button(N_("⛔ Reject"), "reject"),
+            ),
+        )
+    return ((button(N_("🔓 Reopen"), "reopen"),),)
+
+
+def post_card(
+    session: Session, *, report: Report, chat: Chat, settings: Settings, sealer: Sealer
+) -> None:
+    """Send the report's card to a triage chat, with its photos and place on Telegram."""
+    telegram = chat.channel == Channel.TELEGRAM.value
+    enqueue(
+        session,
+        channel=chat.channel,
+        chat_id=chat.chat_id,
+        message=Outgoing(
+            text=card_text(session, report=report, settings=settings, sealer=sealer),
+            buttons=card_buttons(report, settings) if telegram else (),
+        ),
+        ref=card_ref(report.code),
+    )
+    if not telegram:
+        return
+    photos = [
+        e for e in evidence_of(session, report=report) if (e.mime_type or "").startswith("image/")
+    ]
+    for photo in photos[:PHOTOS_ON_CARD]:
+        enqueue(
+            session,
+            channel=chat.channel,
+            chat_id=chat.chat_id,
+            message=Outgoing(
+                text=report.code, extra={"path": str((settings.media_dir / photo.path).resolve())}
+            ),
+            kind=MessageKind.PHOTO,
+            ref=f"report:{report.code}",
+        )
+    if report.latitude is not None and report.longitude is not None:
+        enqueue(
+            session,
+            channel=chat.channel,
+            chat_id=chat.chat_id,
+            message=Outgoing(extra={"latitude": report.latitude, "longitude": report.longitude}),
+            kind=MessageKind.LOCATION,
+            ref=f"report:{report.code}",
+        )
+
+
+def chats_with_card(session: Session, *, report: Report) -> list[tuple[str, str]]:
+    """Every (channel, chat id) a card of the report was written to, oldest first."""
+    rows = session.exec(
+        select(col(OutboxMessage.channel), col(OutboxMessage.chat_id))
+        .where(
+            col(OutboxMessage.ref) == card_ref(report.code),
+            col(OutboxMessage.kind) == MessageKind.TEXT.value,
+        )
+        .order_by(col(OutboxMessage.id))
+    ).all()
+    return list(dict.fromkeys((channel, chat_id) for channel, chat_id in rows))
+
+
+def refresh_cards(
+    session: Session,
+    *,
+    report: Report,
+    settings: Settings,
+    sealer: Sealer,
+    change: str,
+    acting: Chat | None,
+    live_chat: Chat | None,
+) -> None:
+    """Bring every card of the report up to date after a change.
+
+    On Telegram the card is edited in place (pending edits of one card coalesce), with buttons
+    only in the chat that now covers the report. On Zalo each card's chat gets `change`, a short
+    note naming the code; the acting chat gets it too, as the answer to the officer.
+    """
+    text = card_text(session, report=report, settings=settings, sealer=sealer)
+    for channel, chat_id in chats_with_card(session, report=report):
+        if channel == Channel.TELEGRAM.value:
+            live = live_chat is not None and (live_chat.channel, live_chat.chat_id) == (
+                channel,
+                chat_id,
+            )
+            enqueue(
+                session,
+                channel=channel,
+                chat_id=chat_id,
+                message=Outgoing(
+                    text=text,
+                    buttons=card_buttons(report, settings) if live else (),
+                    edit_of=card_ref(report.code),
+                ),
+                kind=MessageKind.EDIT_TEXT,
+                ref=card_ref(report.code),
+                coalesce_key=f"card:{channel}:{chat_id}:{report.code}",
+            )
+        elif acting is None or (acting.channel, acting.chat_id) != (channel, chat_id):
+            enqueue(session, channel=channel, chat_id=chat_id, message=Outgoing(text=change))
