@@ -231,7 +231,5 @@ async def test_report_without_a_triage_chat_is_flagged_unrouted(
     await hoa.says(f"/lienket {code}", group="g_hp_police")
     await running.settle()
     _, zalo = platforms
-    assert texts_to(zalo, "g_hp_police")[-1].startswith(
-        f"🆕 Tin báo {report['code']} · Giao thông"
-    )
+    assert texts_to(zalo, "g_hp_police")[-1].startswith(f"🆕 Tin báo {report['code']} · Giao thông")
     assert bool(reports(running.db)[0]["unrouted"]) is False
