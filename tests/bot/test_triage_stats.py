@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from PIL import Image
+from sqlmodel import Session, col, select
 
 from bot.triage.stats import (
     Period,
@@ -16,13 +19,148 @@ from bot.triage.stats import (
     read_period,
     stats_text,
 )
+from domain.areas.models import Area
 from domain.db import utcnow
 from domain.i18n import gettext_for
+from domain.reports.models import Report, Source
+from domain.reports.service import NewReport, file_report
 from domain.reports.stats import AreaCount, MonthCount, ReportStats
+from domain.reports.triage import Move, Officer, apply_move
+from tests.bot.reporting_support import TRIAGE, handled, link, make_wards
+from tests.fakes import FakeTelegram, FakeZalo
+from tests.fakes._server import Upload
+from tests.harness import Running
+from tests.people import TelegramPerson, ZaloPerson, texts_to
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 VI = gettext_for("vi")
 EN = gettext_for("en")
+OFFICER = Officer(identity="telegram:880001", name="Hùng", chat=f"telegram:{TRIAGE}")
+ZALO_POLICE = "g_5566778899"  # the police of phường Chiềng An, on Zalo
+
+
+def filed(session: Session, area_code: str, category: str, ago: timedelta) -> Report:
+    """A report of an area filed some time ago."""
+    area = session.exec(select(Area).where(col(Area.code) == area_code)).one()
+    report = file_report(
+        session,
+        new=NewReport(
+            category=category,
+            channel="zalo",
+            source=Source.PRIVATE,
+            reporter_id=None,
+            area_id=area.id,
+            text=category,
+            anonymous=True,
+            urgent=False,
+            locale="vi",
+        ),
+        actor="reporter",
+        chat=None,
+    )
+    report.created_at = utcnow() - ago
+    session.add(report)
+    session.flush()
+    return report
+
+
+def act(session: Session, report: Report, move: Move, after: timedelta) -> None:
+    """An officer's move some time after the report was filed."""
+    reason = "Đã xử lý" if move in (Move.RESOLVE, Move.REJECT) else None
+    at = report.created_at + after
+    apply_move(session, report=report, move=move, officer=OFFICER, reason=reason, now=at)
+
+
+@pytest.fixture
+def desk(running: Running) -> Running:
+    """The wards of Sơn La with four reports of the last three days and one of 40 days ago."""
+    make_wards(running.db)
+    with running.db.session() as session:
+        link(session, channel="zalo", chat_id=ZALO_POLICE, area="SL-CA", role="triage")
+        drugs = filed(session, "SL-TH", "drugs", timedelta(days=2))
+        act(session, drugs, Move.CLAIM, timedelta(minutes=25))
+        act(session, drugs, Move.RESOLVE, timedelta(hours=30))
+        theft = filed(session, "SL-TH-T3", "theft", timedelta(days=1))
+        act(session, theft, Move.CLAIM, timedelta(minutes=15))
+        fraud = filed(session, "SL-CA", "fraud", timedelta(days=3))
+        act(session, fraud, Move.CLAIM, timedelta(hours=2))
+        act(session, fraud, Move.RESOLVE, timedelta(hours=6))
+        filed(session, "SL-CA", "theft", timedelta(hours=5))
+        filed(session, "SL-TH", "fire", timedelta(days=40))
+    return running
+
+
+async def test_stats_in_the_triage_group_counts_the_last_days_of_its_area(
+    desk: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    officer = TelegramPerson(desk, user_id=880001, first_name="Hùng", last_name="Trần")
+    await officer.says("/stats 7", group=TRIAGE)
+    await desk.settle()
+    [answer] = texts_to(telegram, TRIAGE)
+    lines = answer.splitlines()
+    assert lines[0] == "📊 Thống kê tin báo: Sơn La"
+    assert lines[1].startswith("7 ngày qua (từ ")
+    assert "Tổng số: 4 tin báo" in lines
+    assert {"• Ma túy: 1", "• Trộm cắp: 2", "• Lừa đảo: 1"} <= set(lines)
+    assert not any("Cháy" in line for line in lines)  # the fire of 40 days ago is out
+    assert {"• Chờ cán bộ nhận xử lý: 1", "• Đang xử lý: 1", "• Đã giải quyết: 2"} <= set(lines)
+    assert {"• Chiềng An: 2", "• Tô Hiệu: 1", "• Tổ 3: 1"} <= set(lines)
+    # Claimed after 15 min, 25 min and 2 h; resolved after 30 h and 6 h.
+    assert "Thời gian nhận xử lý (trung vị): 25 phút" in lines
+    assert "Thời gian giải quyết (trung vị): 18 giờ 0 phút" in lines
+
+
+async def test_thongke_bieudo_sends_a_png_chart_to_a_telegram_group(
+    desk: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    officer = TelegramPerson(desk, user_id=880001, first_name="Hùng", last_name="Trần")
+    await officer.says("/thongke biểu đồ", group=TRIAGE)
+    await desk.settle()
+    [photo] = telegram.sent("sendPhoto", TRIAGE)
+    upload = photo.params["photo"]
+    assert isinstance(upload, Upload) and upload.data.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(upload.data)) as image:
+        assert image.format == "PNG" and image.width >= 600
+    assert photo.params["caption"] == (
+        "Tin báo nhận được và đã giải quyết theo tháng, 12 tháng gần nhất: Sơn La"
+    )
+    assert texts_to(telegram, TRIAGE) == []
+
+
+async def test_chart_in_a_zalo_triage_group_comes_as_numbers(
+    desk: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    _, zalo = platforms
+    await ZaloPerson(desk, display_name="Cán bộ Tuấn").says("/thongke bieudo", group=ZALO_POLICE)
+    await desk.settle()
+    assert zalo.sent("sendPhoto", ZALO_POLICE) == []
+    [answer] = texts_to(zalo, ZALO_POLICE)
+    assert "Không gửi được biểu đồ" in answer
+    lines = answer.splitlines()
+    month_lines = [line for line in lines if line[:2].isdigit() and line[2] == "/"]
+    assert len(month_lines) == 12
+    local_now = utcnow().astimezone(ZONE)
+    assert month_lines[-1].startswith(f"{local_now:%m/%Y}: ")
+    # Chiềng An's two reports: one filed three days ago and resolved, one five hours ago.
+    filed_total = sum(int(line.split(": ")[1].split(" / ")[0]) for line in month_lines)
+    resolved_total = sum(int(line.split(" / ")[1]) for line in month_lines)
+    assert (filed_total, resolved_total) == (2, 1)
+
+
+async def test_stats_with_words_it_cannot_read_answers_with_help(
+    desk: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    officer = TelegramPerson(desk, user_id=880001, first_name="Hùng", last_name="Trần")
+    await officer.says("/stats hôm qua", group=TRIAGE)
+    await officer.says("/stats 13/2026", group=TRIAGE)
+    await handled(desk)
+    await desk.settle()
+    answers = texts_to(telegram, TRIAGE)
+    assert len(answers) == 2
+    assert all(a.startswith("Gõ /thongke để xem số liệu từ đầu tháng đến nay") for a in answers)
 
 
 def test_read_period_this_month_a_month_and_days() -> None:
