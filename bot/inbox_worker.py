@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 LEASE_TTL = timedelta(seconds=15)
 IDLE_POLL = 0.2
-# While webhooks wait for their commit, each slot waits up to this long before its next
+# While webhooks keep coming, each slot waits up to this long before its next
 # update: a burst is stored first and handled just after, yet handling never stops.
 GIVE_WAY_AT_MOST = 0.5
 
@@ -35,7 +35,7 @@ class Ingest(Protocol):
     """What handling gives way to (webhooks.inbox_writer.InboxWriter in the service)."""
 
     async def wait_quiet(self, at_most: float) -> None:
-        """Return once no webhook waits for its commit, or after `at_most` seconds."""
+        """Return once webhooks have stopped coming for a moment, or after `at_most` seconds."""
         ...
 
 

@@ -12,6 +12,10 @@ from domain.inbox.service import NewUpdate, store_updates
 
 Waiting = tuple[NewUpdate, asyncio.Future[bool]]
 
+# Quiet means no request has waited for its commit for this long. Between two commits of
+# a burst there are instants with none waiting, but never a gap this long.
+QUIET_SECONDS = 0.01
+
 
 class InboxWriter:
     """Collects updates from concurrent requests and commits them together."""
@@ -25,6 +29,7 @@ class InboxWriter:
         self._waiting: list[Waiting] = []
         self._arrived = asyncio.Event()
         self._in_flight = 0  # requests between store() and their answer
+        self._last_busy = 0.0  # the loop's time when a request last waited
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._task: asyncio.Task[None] | None = None
@@ -39,7 +44,8 @@ class InboxWriter:
         """Store one update durably; True if it was new, False for a duplicate."""
         if self._task is None or self._task.done():
             self.start()
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
         self._in_flight += 1
         self._quiet.clear()
         try:
@@ -49,14 +55,22 @@ class InboxWriter:
         finally:
             self._in_flight -= 1
             if self._in_flight == 0:
+                self._last_busy = loop.time()
                 self._quiet.set()
 
     async def wait_quiet(self, at_most: float) -> None:
-        """Return once no request waits for its commit, or after `at_most` seconds."""
-        if self._in_flight == 0:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._quiet.wait(), at_most)
+        """Return once requests have stopped coming for a moment, or after `at_most` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + at_most
+        while (now := loop.time()) < deadline:
+            if self._in_flight:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._quiet.wait(), deadline - now)
+                continue
+            idle = now - self._last_busy
+            if idle >= QUIET_SECONDS:
+                return
+            await asyncio.sleep(min(QUIET_SECONDS - idle, deadline - now))
 
     def start(self) -> None:
         """Start the committing task on the running loop."""

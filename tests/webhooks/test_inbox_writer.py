@@ -99,3 +99,24 @@ async def test_inbox_writer_starts_again_after_a_stop(db: Database) -> None:
     assert await writer.store(update("2"))
     await writer.stop()
     assert sorted(stored_keys(db)) == ["1", "2"]
+
+
+async def test_inbox_writer_is_not_quiet_while_requests_keep_coming(db: Database) -> None:
+    writer = InboxWriter(db)
+    loop = asyncio.get_running_loop()
+
+    async def burst() -> None:
+        for n in range(100):  # one after another: at moments none is waiting
+            await writer.store(update(str(n)))
+            await asyncio.sleep(0.002)
+
+    storing = asyncio.create_task(burst())
+    await asyncio.sleep(0.02)
+    started = loop.time()
+    await writer.wait_quiet(0.1)
+    assert loop.time() - started >= 0.09 and not storing.done()
+    await storing
+    started = loop.time()
+    await writer.wait_quiet(5)
+    assert loop.time() - started < 1
+    await writer.stop()
