@@ -23,7 +23,7 @@ from bot.zalo_oa.updates import update_keys as zalo_oa_keys
 from bot.zalo_oa.updates import verify_signature
 from domain.chats.models import Channel
 from domain.inbox.service import NewUpdate
-from webhooks.security import read_body, secret_matches
+from webhooks.security import header, read_body, secret_matches
 from webhooks.state import AppState
 
 KeyReader = Callable[[Any], tuple[str, str]]
@@ -73,7 +73,7 @@ class _Ingress:
         if not settings.telegram_on:
             return _detail(404, "Telegram is not enabled on this server")
         secret = settings.telegram_webhook_secret
-        given = request.headers.get("x-telegram-bot-api-secret-token")
+        given = header(request, b"x-telegram-bot-api-secret-token")
         if secret is None or not secret_matches(given, secret.get_secret_value()):
             return self._refuse(401, "secret", "wrong secret")
         raw = await self._read(request)
@@ -85,7 +85,7 @@ class _Ingress:
         if not settings.zalo_on:
             return _detail(404, "Zalo Bot is not enabled on this server")
         secret = settings.zalo_webhook_secret
-        given = request.headers.get("x-bot-api-secret-token")
+        given = header(request, b"x-bot-api-secret-token")
         if secret is None or not secret_matches(given, secret.get_secret_value()):
             return self._refuse(401, "secret", "wrong secret")
         raw = await self._read(request)
@@ -102,7 +102,7 @@ class _Ingress:
         key = settings.zalo_oa_secret_key
         signed = key is not None and verify_signature(
             raw,
-            request.headers.get("x-zevent-signature"),
+            header(request, b"x-zevent-signature"),
             app_id=settings.zalo_oa_app_id or "",
             oa_secret_key=key.get_secret_value(),
         )

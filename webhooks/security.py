@@ -18,9 +18,19 @@ def secret_matches(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of a header; `name` in lower case, as the server passes names."""
+    # A scan of the raw list: building request.headers costs more than the rest of a check.
+    headers: list[tuple[bytes, bytes]] = request.scope["headers"]
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 async def read_body(request: Request, *, limit: int = MAX_BODY_BYTES) -> bytes:
     """Read the body, refusing with 413 anything over the limit without reading it all."""
-    declared = request.headers.get("content-length")
+    declared = header(request, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "body over 1 MiB")
     chunks: list[bytes] = []
