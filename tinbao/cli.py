@@ -115,6 +115,9 @@ def serve(
     # collections short, and with them the pauses that delay webhooks and paced sends.
     gc.collect()
     gc.freeze()
+    # A request's objects die by reference counting; with the default threshold (700) a
+    # burst of webhooks ran a young collection every few requests over the ones in flight.
+    gc.set_threshold(20_000, 20, 20)
     uvicorn.Server(config).run()
 
 
