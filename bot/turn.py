@@ -21,6 +21,9 @@ from domain.people.sealing import Sealer
 from domain.people.service import remember_person
 from domain.settings import Settings
 
+# The outbox "chat" of a button's answer: one of its own, so that it waits for nothing.
+CALLBACK_QUEUE = "callback:"
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -119,10 +122,12 @@ class Turn:
 
     def answer_button(self, callback_id: str, text: str = "", *, alert: bool = False) -> None:
         """Stop a pressed button's spinner, with an optional note."""
+        # Queued apart from the chat's messages: an answer is no message, counts against no
+        # group's limit, and must not wait behind a busy triage group's cards.
         enqueue(
             self.session,
             channel=self.event.chat.channel,
-            chat_id=self.event.chat.chat_id,
+            chat_id=f"{CALLBACK_QUEUE}{callback_id}"[:64],
             message=Outgoing(text=text, callback_id=callback_id, alert=alert),
             kind=MessageKind.ANSWER_BUTTON,
         )

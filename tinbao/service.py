@@ -97,6 +97,7 @@ class Service:
             profiles=self.profiles,
             telegram_bot=self.telegram_bot,
             fetcher=self.fetcher,
+            member_check_seconds=self.settings.member_check_seconds,
         )
         self.handler = UpdateHandler(
             db=self.db,

@@ -75,6 +75,12 @@ class TelegramTransport:
 
     async def _call(self, delivery: Delivery) -> str | None:
         message = delivery.message
+        if delivery.kind == MessageKind.ANSWER_BUTTON:
+            assert message.callback_id is not None
+            await self.bot.answer_callback_query(
+                message.callback_id, text=message.text or None, show_alert=message.alert
+            )
+            return None
         chat_id = int(delivery.chat_id)
         markup = _markup(message)
         if delivery.kind == MessageKind.TEXT:

@@ -228,5 +228,5 @@ def refresh_cards(
                 ref=card_ref(report.code),
                 coalesce_key=f"card:{channel}:{chat_id}:{report.code}",
             )
-        elif acting is None or (acting.channel, acting.chat_id) != (channel, chat_id):
+        elif change and (acting is None or (acting.channel, acting.chat_id) != (channel, chat_id)):
             enqueue(session, channel=channel, chat_id=chat_id, message=Outgoing(text=change))

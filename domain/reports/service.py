@@ -135,8 +135,9 @@ def record_event(
     actor: str,
     chat: str | None,
     details: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> ReportEvent:
-    """Write one step of a report's timeline."""
+    """Write one step of a report's timeline; `at` defaults to now."""
     assert report.id is not None
     event = ReportEvent(
         report_id=report.id,
@@ -144,6 +145,7 @@ def record_event(
         actor=actor,
         chat=chat,
         details=json.dumps(details or {}, ensure_ascii=False),
+        at=at or utcnow(),
     )
     session.add(event)
     return event

@@ -116,5 +116,6 @@ def apply_move(
         actor=officer.identity,
         chat=officer.chat,
         details=details,
+        at=now,
     )
     return report

@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from bot.reporting.police import route_report
+from domain.areas.service import get_area
+from domain.evidence import store_bytes
+from domain.reports.models import Source
+from domain.reports.service import NewReport, file_report
 from tests.bot.reporting_support import GROUP, TRIAGE, ZALO_GROUP, link, make_wards, reports
 from tests.bot.triage_support import (
     ZALO_TRIAGE,
@@ -16,7 +21,7 @@ from tests.bot.triage_support import (
     zalo_texts,
 )
 from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import Running
+from tests.harness import ADMIN_TOKEN, Running
 from tests.people import TelegramPerson, ZaloPerson, texts_to
 
 RESIDENT_ID = "5810000000001234567"  # Hoa Trần, on Zalo
@@ -169,18 +174,28 @@ async def test_forged_foreign_and_stale_actions_change_nothing(
     card_id, _card = card_of(telegram, TRIAGE, code)
     stranger = TelegramPerson(ward, user_id=880099, first_name="Kẻ", last_name="Lạ")
     telegram.members[(TRIAGE, 880099)] = "left"
-    await press(ward, stranger, f"t:claim:{code}", message_id=card_id, chat_id=TRIAGE)
-    await press(ward, stranger, f"t:claim:{code}", message_id=card_id, chat_id=stranger.user_id)
+    taps = [
+        await press(ward, stranger, f"t:claim:{code}", message_id=card_id, chat_id=TRIAGE),
+        await press(
+            ward, stranger, f"t:claim:{code}", message_id=card_id, chat_id=stranger.user_id
+        ),
+    ]
     await stranger.says(f"/nhan {code}", group=GROUP)  # a residents' group is no desk
     chieng_an = ZaloPerson(ward, user_id="5810000000009999", display_name="Mai")
     await chieng_an.says(f"/nhan {code}", group=ZALO_TRIAGE)  # another ward's police
     officer = TelegramPerson(ward, user_id=880001, first_name="Hùng", last_name="Trần")
-    await press(ward, officer, "t:claim:ZZZZZZ", message_id=card_id, chat_id=TRIAGE)
-    await press(ward, officer, "t:claim:" + "9" * 60, message_id=card_id, chat_id=TRIAGE)
+    taps.append(await press(ward, officer, "t:claim:ZZZZZZ", message_id=card_id, chat_id=TRIAGE))
+    taps.append(
+        await press(ward, officer, "t:claim:" + "9" * 60, message_id=card_id, chat_id=TRIAGE)
+    )
     await ward.settle()
     assert status_of(ward, code) == "new"
-    alerts = [(a.get("text"), a.get("show_alert")) for a in button_answers(telegram)]
-    assert alerts == [
+    # Answers are sent apart from the chats' queues, so they may arrive in any order.
+    alerts = {
+        a["callback_query_id"]: (a.get("text"), a.get("show_alert"))
+        for a in button_answers(telegram)
+    }
+    assert [alerts[tap] for tap in taps] == [
         ("Chỉ thành viên của nhóm tiếp nhận này mới xử lý được tin báo của nhóm.", True),
         (
             "Lệnh này chỉ dùng được trong nhóm tiếp nhận tin báo của công an đã liên kết "
@@ -194,10 +209,12 @@ async def test_forged_foreign_and_stale_actions_change_nothing(
     assert zalo_texts(zalo, ZALO_TRIAGE)[-1] == f"Tin báo {code} không thuộc nhóm này xử lý."
     # A tap on a card that another officer already moved: an alert, and the card catches up.
     await press(ward, officer, f"t:claim:{code}", message_id=card_id, chat_id=TRIAGE)
-    colleague = TelegramPerson(ward, user_id=880002, first_name="Minh", last_name="Lê")
-    await press(ward, colleague, f"t:claim:{code}", message_id=card_id, chat_id=TRIAGE)
     await ward.settle()
-    assert button_answers(telegram)[-1]["text"] == (
+    colleague = TelegramPerson(ward, user_id=880002, first_name="Minh", last_name="Lê")
+    late = await press(ward, colleague, f"t:claim:{code}", message_id=card_id, chat_id=TRIAGE)
+    await ward.settle()
+    answers = {a["callback_query_id"]: a for a in button_answers(telegram)}
+    assert answers[late]["text"] == (
         f"Tin báo {code} hiện không thể nhận xử lý: Đang xử lý — Hùng Trần."
     )
     assert events_of(ward, code)[-1][:2] == ("claim", "telegram:880001")
@@ -327,3 +344,133 @@ async def test_queue_lists_open_reports_urgent_first_page_by_page(
     last = max((n, m) for (chat, n), m in telegram.messages.items() if chat == str(TRIAGE))
     assert last[1]["text"].split("\n")[0] == "Tin báo đang mở: 12 (trang 2/2)"
     assert [line.split(" · ")[0][2:] for line in last[1]["text"].split("\n")[1:]] == codes[9:]
+
+
+ZALO_WARD_POLICE = "g_3300445566"  # the police of phường Tô Hiệu itself, on Zalo
+
+
+async def test_a_journey_with_zalo_police_and_a_telegram_resident(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, zalo = platforms
+    with ward.db.session() as session:
+        link(session, channel="zalo", chat_id=ZALO_WARD_POLICE, area="SL-TH", role="triage")
+    resident = TelegramPerson(ward, user_id=770001, first_name="Lan", username="lan_nguyen_92")
+    await resident.says("/start")
+    await resident.says("/report Có người lạ cạy khóa xe máy ở tổ 3 đêm qua", group=GROUP)
+    await ward.settle()
+    code = str(reports(ward.db)[-1]["code"])
+    card = zalo_texts(zalo, ZALO_WARD_POLICE)[-1]
+    assert card.startswith(f"🆕 Tin báo {code} · ") and "Người báo: Ẩn danh" in card
+    assert not [m for (chat, _n), m in telegram.messages.items() if chat == str(TRIAGE)]
+    officer = ZaloPerson(ward, user_id="5810000000007777", display_name="Tuấn")
+    await officer.says(f"/nhan {code}", group=ZALO_WARD_POLICE)
+    await officer.says(
+        f"/hoi {code} Xe của anh/chị màu gì, biển số bao nhiêu?", group=ZALO_WARD_POLICE
+    )
+    await ward.settle()
+    private = texts_to(telegram, resident.user_id)
+    assert private[-2] == CLAIMED.format(code=code)
+    assert "Xe của anh/chị màu gì, biển số bao nhiêu?" in private[-1]
+    assert "Tuấn" not in " ".join(private)
+    telegram.add_file("AgACAgQAAxkBAAIBQ9", b"\xff\xd8\xff\xe0" + b"1" * 400)
+    await resident.says("Xe Wave màu xanh, biển 26B1-123.45")
+    await resident.sends_photo("AgACAgQAAxkBAAIBQ9")
+    await ward.settle()
+    police = zalo_texts(zalo, ZALO_WARD_POLICE)
+    assert police[-2] == f"💬 Người báo tin {code} trả lời:\n\nXe Wave màu xanh, biển 26B1-123.45"
+    assert police[-1] == (
+        f"💬 Người báo tin {code} trả lời:\nCó kèm một tệp; bản sao đã được lưu cho công an."
+    )
+    await officer.says(f"/giaiquyet {code} Đã tìm thấy xe, trả lại chủ", group=ZALO_WARD_POLICE)
+    await ward.settle()
+    assert texts_to(telegram, resident.user_id)[-1].startswith(
+        f"Tin báo {code} của anh/chị đã được công an phường giải quyết. "
+        "Kết quả: Đã tìm thấy xe, trả lại chủ"
+    )
+    sent = everything_sent_to(telegram, zalo, [ZALO_WARD_POLICE, str(TRIAGE)])
+    for needle in ("Lan", "lan_nguyen_92", "770001", "Nguyễn"):
+        assert needle not in sent
+    response = await ward.client.get(
+        f"/api/v1/reports/{code}", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
+    detail = response.json()
+    assert (detail["status"], detail["claimed_by"], detail["claimed_by_name"]) == (
+        "resolved",
+        "zalo:5810000000007777",
+        "Tuấn",
+    )
+    assert detail["outcome"] == "Đã tìm thấy xe, trả lại chủ"
+    timeline = [(e["kind"], e["actor"], e["chat"]) for e in detail["events"]]
+    desk = f"zalo:{ZALO_WARD_POLICE}"
+    assert timeline[-5:] == [
+        ("claim", "zalo:5810000000007777", desk),
+        ("asked", "zalo:5810000000007777", desk),
+        ("answered", "reporter", desk),
+        ("answered", "reporter", desk),
+        ("resolve", "zalo:5810000000007777", desk),
+    ]
+    assert detail["evidence_count"] == 1
+
+
+async def test_desk_commands_in_private_are_refused_and_membership_is_asked_once(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _zalo = platforms
+    code = await file_on_zalo(ward)
+    officer = TelegramPerson(ward, user_id=880001, first_name="Hùng", last_name="Trần")
+    await officer.says(f"/nhan {code}")
+    await ward.settle()
+    assert texts_to(telegram, officer.user_id)[-1] == (
+        "Lệnh này chỉ dùng được trong nhóm tiếp nhận tin báo của công an đã liên kết bằng /link."
+    )
+    assert status_of(ward, code) == "new"
+    await officer.says(f"/nhan {code}", group=TRIAGE)
+    await officer.says(f"/bonhan {code}", group=TRIAGE)
+    await officer.says(f"/nhan {code}", group=TRIAGE)
+    await ward.settle()
+    assert status_of(ward, code) == "in_progress"
+    asked = [c for c in telegram.sent("getChatMember", TRIAGE) if c.params["user_id"] == 880001]
+    assert len(asked) == 1  # the answer is trusted for a minute
+
+
+async def test_a_cards_photos_and_place_follow_it_on_telegram(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _zalo = platforms
+    settings = ward.service.settings
+    photo = b"\xff\xd8\xff\xe0" + b"2" * 600
+    with ward.db.session() as session:
+        stored = store_bytes(settings.media_dir, photo, mime_type="image/jpeg", file_name=None)
+        area = get_area(session, code="SL-TH-T3")
+        assert area is not None
+        report = file_report(
+            session,
+            new=NewReport(
+                category="fire",
+                channel="telegram",
+                source=Source.PRIVATE,
+                reporter_id=None,
+                area_id=area.id,
+                text="Dây điện chập cháy trước nhà số 12",
+                anonymous=True,
+                urgent=True,
+                locale="vi",
+                latitude=21.3270,
+                longitude=103.9130,
+                evidence=[("photo", stored, None)],
+            ),
+            actor="reporter",
+            chat=None,
+        )
+        route_report(session, report=report, settings=settings, sealer=ward.service.sealer)
+        code = report.code
+    ward.service.sender.notify()
+    await ward.settle()
+    _card_id, card = card_of(telegram, TRIAGE, code)
+    assert card["text"].split("\n")[1] == "🚨 KHẨN"
+    assert "Vị trí: 21.32700, 103.91300" in card["text"]
+    photos = telegram.sent("sendPhoto", TRIAGE)
+    assert [p.params.get("caption") for p in photos] == [code]
+    places = telegram.sent("sendLocation", TRIAGE)
+    assert [(p.params["latitude"], p.params["longitude"]) for p in places] == [(21.327, 103.913)]

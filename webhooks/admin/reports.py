@@ -68,6 +68,15 @@ class ReportDetail(ReportOut):
     latitude: float | None
     longitude: float | None
     reporter_name: str | None
+    # Triage: who handles it (a platform identity, and their name), outcome, links, deadlines.
+    claimed_by: str | None
+    claimed_by_name: str | None
+    claimed_at: Timestamp | None
+    closed_at: Timestamp | None
+    outcome: str | None
+    duplicate_of: str | None
+    claim_due_at: Timestamp | None
+    resolve_due_at: Timestamp | None
     events: list[EventOut]
     evidence: list[EvidenceOut]
 
@@ -150,6 +159,7 @@ def get_one_report(code: str, state: StateDep) -> ReportDetail:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report with code {code!r}")
         area = session.get(Area, report.area_id) if report.area_id is not None else None
         files = evidence_of(session, report=report)
+        original = session.get(Report, report.duplicate_of_id) if report.duplicate_of_id else None
         name = None
         if not report.anonymous and report.reporter_id is not None:
             name = identity_of(session, sealer=state.sealer, person_id=report.reporter_id).get(
@@ -178,6 +188,14 @@ def get_one_report(code: str, state: StateDep) -> ReportDetail:
             latitude=report.latitude,
             longitude=report.longitude,
             reporter_name=name,
+            claimed_by=report.claimed_by,
+            claimed_by_name=report.claimed_by_name,
+            claimed_at=report.claimed_at,
+            closed_at=report.closed_at,
+            outcome=report.outcome,
+            duplicate_of=original.code if original is not None else None,
+            claim_due_at=report.claim_due_at,
+            resolve_due_at=report.resolve_due_at,
             events=events,
             evidence=evidence,
         )
