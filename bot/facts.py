@@ -57,8 +57,10 @@ class FactFinder:
         if (
             in_group
             and event.chat.channel == Channel.TELEGRAM.value
-            and isinstance(event, Command)
-            and canonical(event.name) in _NEEDS_ADMIN
+            and (
+                (isinstance(event, Command) and canonical(event.name) in _NEEDS_ADMIN)
+                or await self._may_file_by_reply(event)
+            )
         ):
             admin = await self._telegram_bot_is_admin(event.chat.chat_id)
         evidence, problem = None, None
@@ -105,6 +107,18 @@ class FactFinder:
             self._members.clear()
         self._members[key] = (is_member, now)
         return is_member
+
+    async def _may_file_by_reply(self, event: Event) -> bool:
+        """A reply to the bot in a community group: it may file a report, to be deleted."""
+        replies_to_bot = (
+            isinstance(event, TextMessage | Media)
+            and event.reply_to is not None
+            and event.reply_to.from_bot
+            and not event.edited
+        )
+        return replies_to_bot and await asyncio.to_thread(
+            self._is_community, event.chat.channel, event.chat.chat_id
+        )
 
     async def _wants_evidence(self, event: Media) -> bool:
         """Only media that go into a report are copied: a reply to the bot, or a draft's."""

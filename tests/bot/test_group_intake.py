@@ -168,6 +168,9 @@ async def test_group_reply_adds_for_its_reporter_and_files_anew_for_anyone_else(
     first, second = reports(ward.db)
     assert first["text"].endswith("\n\nHọ đi hai người, mặc áo xanh")
     assert second["text"] == "Nhà tôi cũng bị họ gõ cửa sáng nay"
+    # The reply that filed a report leaves the group, as a /report does; the addition stays.
+    deleted = [int(c.params["message_id"]) for c in telegram.sent("deleteMessage", GROUP)]
+    assert sorted(deleted) == [lan.sent_message_ids[0], other.sent_message_ids[0]]
     assert second["reporter_id"] != first["reporter_id"]
     assert events_of(ward, first["code"], "added") == 1
     answers = texts_to(telegram, GROUP)
