@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlmodel import Session
 
 from domain.areas.models import Area, AreaKind
 from domain.areas.service import upsert_area
+from domain.reports.models import Report, Source
+from domain.reports.service import NewReport, file_report
 
 
 def make_area(
@@ -31,4 +34,38 @@ def make_area(
         aliases=list(aliases),
         lat=lat,
         lon=lon,
+    )
+
+
+def make_report(
+    session: Session,
+    *,
+    area_id: int | None,
+    category: str = "theft",
+    channel: str = "telegram",
+    source: Source = Source.PRIVATE,
+    reporter_id: int | None = None,
+    text: str = "Có người lạ cạy khóa xe máy",
+    anonymous: bool = True,
+    urgent: bool = False,
+    locale: str = "vi",
+    **more: Any,
+) -> Report:
+    """A report filed through the domain's own service, as a resident would file it."""
+    return file_report(
+        session,
+        new=NewReport(
+            category=category,
+            channel=channel,
+            source=source,
+            reporter_id=reporter_id,
+            area_id=area_id,
+            text=text,
+            anonymous=anonymous,
+            urgent=urgent,
+            locale=locale,
+            **more,
+        ),
+        actor="reporter",
+        chat=None,
     )

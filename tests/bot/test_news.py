@@ -10,7 +10,7 @@ from domain.db import Database, utcnow
 from domain.people.sealing import Sealer
 from domain.people.service import note_first_contact, remember_person
 from domain.reports.models import Source
-from domain.reports.service import NewReport, file_report
+from tests.factories import make_report
 from tests.harness import make_settings
 
 SEALER = Sealer(b"test-secret-key-0123456789")
@@ -32,21 +32,14 @@ def file_for(
         if opened_private_chat:
             note_first_contact(session, person=person, now=utcnow())
             record_chat(session, channel=channel, chat_id=user_id, kind="private")
-        report = file_report(
+        report = make_report(
             session,
-            new=NewReport(
-                category="theft",
-                channel=channel,
-                source=Source.GROUP,
-                reporter_id=person.id,
-                area_id=None,
-                text="mất xe",
-                anonymous=True,
-                urgent=False,
-                locale="vi",
-            ),
-            actor="reporter",
-            chat=None,
+            category="theft",
+            channel=channel,
+            source=Source.GROUP,
+            reporter_id=person.id,
+            area_id=None,
+            text="mất xe",
         )
         return report.code
 

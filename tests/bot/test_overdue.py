@@ -16,11 +16,12 @@ from domain.outbox.service import messages_for
 from domain.people.sealing import Sealer
 from domain.people.service import remember_person
 from domain.reports.deadlines import after_move
-from domain.reports.models import Report, Source
-from domain.reports.service import NewReport, file_report, get_report, timeline
+from domain.reports.models import Report
+from domain.reports.service import get_report, timeline
 from domain.reports.triage import Move, Officer, apply_move
 from domain.settings import Settings
 from tests.bot.reporting_support import TRIAGE, link, make_wards
+from tests.factories import make_report
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running, make_settings
 from tests.people import texts_to
@@ -56,21 +57,13 @@ def file_in(
         )
         place = get_area(session, code=area)
         assert place is not None
-        report = file_report(
+        report = make_report(
             session,
-            new=NewReport(
-                category=category,
-                channel="telegram",
-                source=Source.PRIVATE,
-                reporter_id=person.id,
-                area_id=place.id,
-                text="Có người lạ bẻ khóa xe máy",
-                anonymous=True,
-                urgent=urgent,
-                locale="vi",
-            ),
-            actor="reporter",
-            chat=None,
+            category=category,
+            reporter_id=person.id,
+            area_id=place.id,
+            text="Có người lạ bẻ khóa xe máy",
+            urgent=urgent,
         )
         route_report(session, report=report, settings=settings, sealer=SEALER)
         return report.code

@@ -8,8 +8,6 @@ from sqlalchemy import text
 from bot.reporting.police import route_report
 from domain.areas.service import get_area
 from domain.evidence import store_bytes
-from domain.reports.models import Source
-from domain.reports.service import NewReport, file_report
 from tests.bot.reporting_support import GROUP, TRIAGE, ZALO_GROUP, link, make_wards, reports
 from tests.bot.triage_support import (
     ZALO_TRIAGE,
@@ -20,6 +18,7 @@ from tests.bot.triage_support import (
     press,
     zalo_texts,
 )
+from tests.factories import make_report
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import ADMIN_TOKEN, Running
 from tests.people import TelegramPerson, ZaloPerson, texts_to
@@ -444,24 +443,15 @@ async def test_a_cards_photos_and_place_follow_it_on_telegram(
         stored = store_bytes(settings.media_dir, photo, mime_type="image/jpeg", file_name=None)
         area = get_area(session, code="SL-TH-T3")
         assert area is not None
-        report = file_report(
+        report = make_report(
             session,
-            new=NewReport(
-                category="fire",
-                channel="telegram",
-                source=Source.PRIVATE,
-                reporter_id=None,
-                area_id=area.id,
-                text="Dây điện chập cháy trước nhà số 12",
-                anonymous=True,
-                urgent=True,
-                locale="vi",
-                latitude=21.3270,
-                longitude=103.9130,
-                evidence=[("photo", stored, None)],
-            ),
-            actor="reporter",
-            chat=None,
+            category="fire",
+            area_id=area.id,
+            text="Dây điện chập cháy trước nhà số 12",
+            urgent=True,
+            latitude=21.3270,
+            longitude=103.9130,
+            evidence=[("photo", stored, None)],
         )
         route_report(session, report=report, settings=settings, sealer=ward.service.sealer)
         code = report.code

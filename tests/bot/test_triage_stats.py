@@ -22,11 +22,11 @@ from bot.triage.stats import (
 from domain.areas.models import Area
 from domain.db import utcnow
 from domain.i18n import gettext_for
-from domain.reports.models import Report, Source
-from domain.reports.service import NewReport, file_report
+from domain.reports.models import Report
 from domain.reports.stats import AreaCount, MonthCount, ReportStats
 from domain.reports.triage import Move, Officer, apply_move
 from tests.bot.reporting_support import TRIAGE, handled, link, make_wards
+from tests.factories import make_report
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.fakes._server import Upload
 from tests.harness import Running
@@ -42,21 +42,12 @@ ZALO_POLICE = "g_5566778899"  # the police of phường Chiềng An, on Zalo
 def filed(session: Session, area_code: str, category: str, ago: timedelta) -> Report:
     """A report of an area filed some time ago."""
     area = session.exec(select(Area).where(col(Area.code) == area_code)).one()
-    report = file_report(
+    report = make_report(
         session,
-        new=NewReport(
-            category=category,
-            channel="zalo",
-            source=Source.PRIVATE,
-            reporter_id=None,
-            area_id=area.id,
-            text=category,
-            anonymous=True,
-            urgent=False,
-            locale="vi",
-        ),
-        actor="reporter",
-        chat=None,
+        category=category,
+        channel="zalo",
+        area_id=area.id,
+        text=category,
     )
     report.created_at = utcnow() - ago
     session.add(report)

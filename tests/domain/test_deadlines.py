@@ -17,11 +17,10 @@ from domain.reports.deadlines import (
     overdue_reports,
     start_deadlines,
 )
-from domain.reports.models import Report, Source
-from domain.reports.service import NewReport, file_report
+from domain.reports.models import Report
 from domain.reports.triage import Move, Officer, apply_move
 from domain.settings import Settings
-from tests.factories import make_area
+from tests.factories import make_area, make_report
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 SETTINGS = Settings(_env_file=None)
@@ -50,21 +49,12 @@ def notices_of(report: Report) -> tuple[datetime | None, datetime | None]:
 def filed(session: Session, *, category: str = "theft", urgent: bool = False) -> Report:
     """A report filed in a fresh ward, its deadlines started at T0."""
     area = make_area(session, code=f"W{category}{urgent}")
-    report = file_report(
+    report = make_report(
         session,
-        new=NewReport(
-            category=category,
-            channel="telegram",
-            source=Source.PRIVATE,
-            reporter_id=None,
-            area_id=area.id,
-            text="x",
-            anonymous=True,
-            urgent=urgent,
-            locale="vi",
-        ),
-        actor="reporter",
-        chat=None,
+        category=category,
+        area_id=area.id,
+        text="x",
+        urgent=urgent,
     )
     start_deadlines(report, settings=SETTINGS, now=T0)
     session.add(report)

@@ -11,11 +11,10 @@ from sqlmodel import Session
 from domain.areas.models import Area
 from domain.areas.service import get_area
 from domain.db import Database, utcnow
-from domain.reports.models import Report, Source
-from domain.reports.service import NewReport, file_report
+from domain.reports.models import Report
 from domain.reports.stats import AreaCount, month_bounds, monthly_counts, report_stats
 from domain.reports.triage import Move, Officer, apply_move
-from tests.factories import make_area
+from tests.factories import make_area, make_report
 
 OFFICER = Officer(identity="telegram:880001", name="Hùng Trần", chat="telegram:-1001000000111")
 T0 = datetime(2026, 10, 5, 3, 0, tzinfo=UTC)
@@ -24,21 +23,11 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def filed(session: Session, area: Area, category: str, at: datetime) -> Report:
     """A report of an area, as if filed at a given time."""
-    report = file_report(
+    report = make_report(
         session,
-        new=NewReport(
-            category=category,
-            channel="telegram",
-            source=Source.PRIVATE,
-            reporter_id=None,
-            area_id=area.id,
-            text=f"{category} at {at.isoformat()}",
-            anonymous=True,
-            urgent=False,
-            locale="vi",
-        ),
-        actor="reporter",
-        chat=None,
+        category=category,
+        area_id=area.id,
+        text=f"{category} at {at.isoformat()}",
     )
     report.created_at = report.updated_at = at
     session.add(report)

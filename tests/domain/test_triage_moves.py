@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from domain.db import Database
-from domain.reports.models import Report, Source, Status
-from domain.reports.service import NewReport, file_report, timeline
+from domain.reports.models import Report, Status
+from domain.reports.service import timeline
 from domain.reports.triage import MOVES, Move, MoveRefused, Officer, apply_move
-from tests.factories import make_area
+from tests.factories import make_area, make_report
 
 OFFICER = Officer(identity="telegram:880001", name="Hùng Trần", chat="telegram:-1001000000111")
 
@@ -34,21 +34,11 @@ TABLE = {
 
 def new_report(session: Session, area_id: int | None, text: str = "x") -> Report:
     """A fresh report in an area."""
-    return file_report(
+    return make_report(
         session,
-        new=NewReport(
-            category="theft",
-            channel="telegram",
-            source=Source.PRIVATE,
-            reporter_id=None,
-            area_id=area_id,
-            text=text,
-            anonymous=True,
-            urgent=False,
-            locale="vi",
-        ),
-        actor="reporter",
-        chat=None,
+        category="theft",
+        area_id=area_id,
+        text=text,
     )
 
 

@@ -11,10 +11,9 @@ import pytest
 from sqlmodel import Session
 
 from domain.areas.models import Area
-from domain.reports.models import Report, Source
-from domain.reports.service import NewReport, file_report
+from domain.reports.models import Report
 from domain.reports.triage import Move, Officer, apply_move
-from tests.factories import make_area
+from tests.factories import make_area, make_report
 from tests.harness import ADMIN_TOKEN, Running, make_settings, serving
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -24,21 +23,12 @@ T0 = datetime(2026, 10, 5, 3, 0, tzinfo=UTC)  # 10:00 in Sơn La
 
 def filed(session: Session, area: Area, category: str, minutes: int) -> int:
     """A report filed `minutes` after T0; its id."""
-    report = file_report(
+    report = make_report(
         session,
-        new=NewReport(
-            category=category,
-            channel="zalo",
-            source=Source.PRIVATE,
-            reporter_id=None,
-            area_id=area.id,
-            text=category,
-            anonymous=True,
-            urgent=False,
-            locale="vi",
-        ),
-        actor="reporter",
-        chat=None,
+        category=category,
+        channel="zalo",
+        area_id=area.id,
+        text=category,
     )
     report.created_at = T0 + timedelta(minutes=minutes)
     session.add(report)
