@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
-from webhooks import ingress
+from webhooks import ingress, media
 from webhooks.admin import areas, chats, link_codes, reports, stats
 from webhooks.admin.auth import require_admin
 from webhooks.state import AppState, StateDep
@@ -47,6 +47,7 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
     for module in (areas, link_codes, chats, reports, stats):
         admin.include_router(module.router)
     app.include_router(admin)
+    app.include_router(media.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["operations"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["operations"])
     return app

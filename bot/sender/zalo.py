@@ -30,13 +30,18 @@ class ZaloTransport:
 
     async def deliver(self, delivery: Delivery) -> str | None:
         """Send the row's text, translating Zalo's errors into the sender's."""
-        if delivery.kind != MessageKind.TEXT:
+        message = delivery.message
+        photo_url = message.extra.get("url") if delivery.kind == MessageKind.PHOTO else None
+        if delivery.kind != MessageKind.TEXT and not photo_url:
             # Callers write plain-text fallbacks for Zalo; anything else is a no-op here.
             return None
         try:
-            result = await self.client.send_message(
-                chat_id=delivery.chat_id, text=delivery.message.text
-            )
+            if photo_url:
+                result = await self.client.send_photo(
+                    chat_id=delivery.chat_id, photo_url=str(photo_url), caption=message.text
+                )
+            else:
+                result = await self.client.send_message(chat_id=delivery.chat_id, text=message.text)
         except ZaloNetworkError as error:
             raise Unavailable(str(error)) from None
         except ZaloApiError as error:

@@ -10,7 +10,9 @@ from sqlmodel import Session, col, select
 
 from bot.reporting.choices import CATEGORY_LABELS
 from domain.chats.models import Channel, Chat
+from domain.db import utcnow
 from domain.i18n import N_, gettext_for
+from domain.media_links import media_link
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.models import OutboxMessage
 from domain.outbox.service import enqueue
@@ -152,23 +154,19 @@ def post_card(
         ),
         ref=card_ref(report.code),
     )
-    if not telegram:
-        return
     photos = [
         e for e in evidence_of(session, report=report) if (e.mime_type or "").startswith("image/")
     ]
     for photo in photos[:PHOTOS_ON_CARD]:
-        enqueue(
+        send_photo(
             session,
-            channel=chat.channel,
-            chat_id=chat.chat_id,
-            message=Outgoing(
-                text=report.code, extra={"path": str((settings.media_dir / photo.path).resolve())}
-            ),
-            kind=MessageKind.PHOTO,
-            ref=f"report:{report.code}",
+            chat=chat,
+            path=photo.path,
+            caption=report.code,
+            settings=settings,
+            sealer=sealer,
         )
-    if report.latitude is not None and report.longitude is not None:
+    if telegram and report.latitude is not None and report.longitude is not None:
         enqueue(
             session,
             channel=chat.channel,
@@ -177,6 +175,38 @@ def post_card(
             kind=MessageKind.LOCATION,
             ref=f"report:{report.code}",
         )
+
+
+def send_photo(
+    session: Session,
+    *,
+    chat: Chat,
+    path: str,
+    caption: str,
+    settings: Settings,
+    sealer: Sealer,
+) -> bool:
+    """Show a kept photo in a chat: uploaded on Telegram, by a signed link on Zalo.
+
+    False when the chat cannot be shown it: Zalo without TINBAO_PUBLIC_URL takes no upload.
+    """
+    if chat.channel == Channel.TELEGRAM.value:
+        extra = {"path": str((settings.media_dir / path).resolve())}
+    elif chat.channel == Channel.ZALO.value and (
+        link := media_link(settings, sealer, path=path, now=utcnow())
+    ):
+        extra = {"url": link}
+    else:
+        return False
+    enqueue(
+        session,
+        channel=chat.channel,
+        chat_id=chat.chat_id,
+        message=Outgoing(text=caption, extra=extra),
+        kind=MessageKind.PHOTO,
+        ref=f"report:{caption}",
+    )
+    return True
 
 
 def chats_with_card(session: Session, *, report: Report) -> list[tuple[str, str]]:

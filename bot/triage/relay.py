@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from bot.events import Location, Media
 from bot.reporting.news import reporter_gettext, tell_reporter
+from bot.triage.cards import send_photo
 from bot.turn import Turn
-from domain.chats.models import Channel
+from domain.chats.models import Channel, Chat
 from domain.chats.service import get_chat
 from domain.i18n import N_, gettext_for
 from domain.outbox.messages import MessageKind, Outgoing
@@ -134,9 +135,7 @@ def relay_answer(turn: Turn, *, question: Question, report: Report) -> None:
         )
     kept = False
     if media is not None:
-        kept = _relay_media(
-            turn, media=media, report=report, police=(police.channel, police.chat_id)
-        )
+        kept = _relay_media(turn, media=media, report=report, police=police)
     mark_answered(turn.session, question=question, now=turn.now)
     record_event(
         turn.session,
@@ -153,27 +152,25 @@ def relay_answer(turn: Turn, *, question: Question, report: Report) -> None:
     )
 
 
-def _relay_media(turn: Turn, *, media: Media, report: Report, police: tuple[str, str]) -> bool:
+def _relay_media(turn: Turn, *, media: Media, report: Report, police: Chat) -> bool:
     """Keep the reporter's photo or file as evidence and show a photo to the police.
 
-    The photo is uploaded from the kept copy rather than copied with copyMessage: a copy's
-    call would name the reporter's private chat, which is their user id.
+    The photo goes from the kept copy, never with copyMessage: a copy's call would name the
+    reporter's private chat, which is their user id.
     """
-    channel, chat_id = police
     stored = turn.facts.evidence
     if stored is None:
         return False
     attach_evidence(
         turn.session, report=report, kind=media.kind, stored=stored, caption=media.caption
     )
-    if channel == Channel.TELEGRAM.value and stored.mime_type.startswith("image/"):
-        path = (turn.settings.media_dir / stored.path).resolve()
-        enqueue(
+    if stored.mime_type.startswith("image/"):
+        send_photo(
             turn.session,
-            channel=channel,
-            chat_id=chat_id,
-            message=Outgoing(text=report.code, extra={"path": str(path)}),
-            kind=MessageKind.PHOTO,
-            ref=answer_ref(report.code),
+            chat=police,
+            path=stored.path,
+            caption=report.code,
+            settings=turn.settings,
+            sealer=turn.sealer,
         )
     return True

@@ -74,6 +74,14 @@ class ZaloBotClient:
         result = await self.call("sendMessage", {"chat_id": chat_id, "text": text})
         return result if isinstance(result, dict) else {}
 
+    async def send_photo(self, *, chat_id: str, photo_url: str, caption: str) -> dict[str, Any]:
+        """Send a photo that Zalo fetches from a public URL, with a caption of up to 2,000."""
+        params = {"chat_id": chat_id, "photo": photo_url}
+        if caption:
+            params["caption"] = caption[:2000]
+        result = await self.call("sendPhoto", params)
+        return result if isinstance(result, dict) else {}
+
     async def get_me(self) -> dict[str, Any]:
         """The bot's own account."""
         result = await self.call("getMe")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
 import pytest
 from sqlalchemy import text
 
@@ -20,7 +24,7 @@ from tests.bot.triage_support import (
 )
 from tests.factories import make_report
 from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import ADMIN_TOKEN, Running
+from tests.harness import ADMIN_TOKEN, Running, make_settings, serving, with_telegram, with_zalo
 from tests.people import TelegramPerson, ZaloPerson, texts_to
 
 RESIDENT_ID = "5810000000001234567"  # Hoa Trần, on Zalo
@@ -464,3 +468,55 @@ async def test_a_cards_photos_and_place_follow_it_on_telegram(
     assert [p.params.get("caption") for p in photos] == [code]
     places = telegram.sent("sendLocation", TRIAGE)
     assert [(p.params["latitude"], p.params["longitude"]) for p in places] == [(21.327, 103.913)]
+
+
+@pytest.fixture
+async def public_ward(
+    database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
+) -> AsyncIterator[Running]:
+    """The wards of `ward`, served at a public URL, so that Zalo can fetch photos by link."""
+    telegram, zalo = platforms
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        public_url="https://tinbao.example.vn",
+        **with_telegram(telegram.url),
+        **with_zalo(zalo.url),
+    )
+    async with serving(settings) as running:
+        make_wards(running.db)
+        with running.db.session() as session:
+            link(session, channel="zalo", chat_id=ZALO_TRIAGE, area="SL-CA", role="triage")
+        yield running
+
+
+async def test_zalo_police_see_a_reports_photos_by_signed_link(
+    public_ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    _telegram, zalo = platforms
+    photo = b"\xff\xd8\xff\xe0" + b"3" * 700
+    service = public_ward.service
+    with public_ward.db.session() as session:
+        stored = store_bytes(
+            service.settings.media_dir, photo, mime_type="image/jpeg", file_name=None
+        )
+        area = get_area(session, code="SL-CA")
+        assert area is not None
+        report = make_report(
+            session,
+            area_id=area.id,
+            category="drugs",
+            text="Có người bán ma túy ở chợ",
+            evidence=[("photo", stored, None)],
+        )
+        route_report(session, report=report, settings=service.settings, sealer=service.sealer)
+        code = report.code
+    service.sender.notify()
+    await public_ward.settle()
+    assert zalo_texts(zalo, ZALO_TRIAGE)[-1].startswith(f"🆕 Tin báo {code} · ")
+    [sent] = zalo.sent("sendPhoto", ZALO_TRIAGE)
+    assert sent.params["caption"] == code
+    link_to = urlsplit(str(sent.params["photo"]))
+    assert link_to.netloc == "tinbao.example.vn"
+    fetched = await public_ward.client.get(f"{link_to.path}?{link_to.query}")
+    assert fetched.status_code == 200 and fetched.content == photo
