@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import select
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, SQLModel
@@ -26,6 +28,7 @@ SQLModel.metadata.naming_convention = {
 
 
 READ_ONLY = "tinbao_read_only"
+RECYCLE_SECONDS = 1800
 
 
 def utcnow() -> datetime:
@@ -60,9 +63,13 @@ def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
     """An engine for SQLite (WAL, busy timeout, immediate transactions) or PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(
-            url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=30
+        # No pre-ping: a round trip before every transaction. Connections are replaced after
+        # half an hour instead, and one the server has closed is noticed at checkout.
+        engine = create_engine(
+            url, pool_recycle=RECYCLE_SECONDS, pool_size=10, max_overflow=20, pool_timeout=30
         )
+        event.listen(engine, "checkout", _refuse_closed)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         from pathlib import Path
 
@@ -76,6 +83,20 @@ def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
     )
     _tune_sqlite(engine, synchronous=synchronous)
     return engine
+
+
+def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Make the pool replace a connection the server has closed, without a round trip."""
+    # An idle connection has nothing to read unless the server said goodbye (a restart, a
+    # terminated backend) or hung up: a zero-timeout poll of its socket tells, for free.
+    if dbapi_connection.closed:
+        raise DisconnectionError("connection closed")
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError) as error:
+        raise DisconnectionError("connection unusable") from error
+    if readable:
+        raise DisconnectionError("the server closed the connection")
 
 
 def _tune_sqlite(engine: Engine, *, synchronous: str) -> None:
