@@ -57,6 +57,19 @@ USAGE: dict[str, str] = {
     ),
     ASK: N_("Type /ask, the report's code and your question: /ask K7QX2M question."),
 }
+DESK_HELP = N_(
+    "The police's desk. Each new report of this group's area arrives as a card with its code.\n"
+    "/claim CODE (/nhan): take a report\n"
+    "/unclaim CODE (/bonhan): let it go\n"
+    "/ask CODE question (/hoi): ask the reporter, who stays anonymous\n"
+    "/transfer CODE area (/chuyen): send it to another area\n"
+    "/duplicate CODE OTHER (/trung): mark it as a repeat of another report\n"
+    "/reject CODE reason (/tuchoi): reject it\n"
+    "/resolve CODE outcome (/giaiquyet): close it as handled\n"
+    "/reopen CODE (/molai): open it again\n"
+    "/queue (/hangcho): the open reports\n"
+    "/stats (/thongke): the numbers of this month; /stats chart for a chart"
+)
 DONE: dict[Move, str] = {
     Move.CLAIM: N_("{code}: taken by {officer}."),
     Move.UNCLAIM: N_("{code}: released by {officer}; it waits for an officer again."),
@@ -71,7 +84,10 @@ DONE: dict[Move, str] = {
 def is_desk_event(turn: Turn, event: Event) -> bool:
     """Whether a group event is for the desk: its commands, card buttons, replies to prompts."""
     if isinstance(event, Command):
-        return canonical(event.name) in {m.value for m in Move} | {ASK, "queue", "stats"}
+        name = canonical(event.name)
+        if name == "help":  # the desk's own help, in a triage group only
+            return is_triage_chat(turn.chat())
+        return name in {m.value for m in Move} | {ASK, "queue", "stats"}
     if isinstance(event, ButtonPress):
         return event.data.startswith("t:")
     if isinstance(event, TextMessage | Media) and event.reply_to is not None:
@@ -87,6 +103,9 @@ def handle_desk(turn: Turn, event: Event) -> None:
         return
     if event.sender is None or event.edited:
         return  # an edited old command acts no more than the first time
+    if isinstance(event, Command) and canonical(event.name) == "help":
+        turn.reply(turn._(DESK_HELP))  # the desk's commands are no secret: anyone may ask
+        return
     if not is_member(turn):
         text = (
             turn._("I could not check that you belong to this group. Please try again.")

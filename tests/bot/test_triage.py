@@ -520,3 +520,15 @@ async def test_zalo_police_see_a_reports_photos_by_signed_link(
     assert link_to.netloc == "tinbao.example.vn"
     fetched = await public_ward.client.get(f"{link_to.path}?{link_to.query}")
     assert fetched.status_code == 200 and fetched.content == photo
+
+
+async def test_help_in_a_triage_group_lists_the_desk(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, zalo = platforms
+    await TelegramPerson(ward, user_id=880001).says("/trogiup", group=TRIAGE)
+    await ZaloPerson(ward, user_id="5810000000009999").says("/help", group=ZALO_TRIAGE)
+    await ward.settle()
+    for answer in (texts_to(telegram, TRIAGE)[-1], zalo_texts(zalo, ZALO_TRIAGE)[-1]):
+        assert answer.startswith("Bàn tiếp nhận tin báo.")
+        assert "/nhan MÃ (/claim): nhận xử lý tin báo" in answer
