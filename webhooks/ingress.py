@@ -1,21 +1,22 @@
 """Webhook ingress: verify, bound, parse, store, and only then answer 200.
 
-Plain Starlette routes, not FastAPI ones: a webhook needs no dependency solving and no
-response model, and under a burst that machinery cost as much CPU as storing the update.
+Plain ASGI apps on Starlette routes, not FastAPI ones: a webhook needs no dependency
+solving, no response model, no Request object and no Response rendering, and under a burst
+that machinery cost as much CPU as storing the update.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cached_property
 from typing import Any
 
 from prometheus_client import Counter
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from bot.telegram.updates import update_keys as telegram_keys
 from bot.zalo.updates import update_keys as zalo_keys
@@ -27,8 +28,12 @@ from webhooks.security import header, read_body, secret_matches
 from webhooks.state import AppState
 
 KeyReader = Callable[[Any], tuple[str, str]]
+# A refusal to send, or None once the update is stored.
+Handler = Callable[[Scope, Receive], Awaitable[Response | None]]
 
-OK_BODY = b'{"ok":true}'  # what JSONResponse({"ok": True}) renders, without rendering it each time
+# What Response(b'{"ok":true}', media_type="application/json") sends, without building it.
+OK_BODY = b'{"ok":true}'
+OK_HEADERS = ((b"content-length", b"11"), (b"content-type", b"application/json"))
 
 
 def routes(state: AppState) -> list[BaseRoute]:
@@ -37,10 +42,26 @@ def routes(state: AppState) -> list[BaseRoute]:
     zalo = _Ingress(state, Channel.ZALO, zalo_keys)
     zalo_oa = _Ingress(state, Channel.ZALO_OA, zalo_oa_keys)
     return [
-        Route("/webhooks/telegram", telegram.telegram_webhook, methods=["POST"]),
-        Route("/webhooks/zalo", zalo.zalo_webhook, methods=["POST"]),
-        Route("/webhooks/zalo-oa", zalo_oa.zalo_oa_webhook, methods=["POST"]),
+        Route("/webhooks/telegram", _Webhook(telegram.telegram_webhook), methods=["POST"]),
+        Route("/webhooks/zalo", _Webhook(zalo.zalo_webhook), methods=["POST"]),
+        Route("/webhooks/zalo-oa", _Webhook(zalo_oa.zalo_oa_webhook), methods=["POST"]),
     ]
+
+
+class _Webhook:
+    """A webhook as an ASGI app: 200 once stored, else the handler's refusal."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request."""
+        refusal = await self._handler(scope, receive)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": list(OK_HEADERS)})
+        await send({"type": "http.response.body", "body": OK_BODY})
 
 
 def _detail(code: int, detail: str) -> JSONResponse:
@@ -67,42 +88,42 @@ class _Ingress:
             metrics.updates_duplicate.labels(channel),
         )
 
-    async def telegram_webhook(self, request: Request) -> Response:
+    async def telegram_webhook(self, scope: Scope, receive: Receive) -> Response | None:
         """Store a Telegram update; any object with an integer update_id is one."""
         settings = self._state.settings
         if not settings.telegram_on:
             return _detail(404, "Telegram is not enabled on this server")
         secret = settings.telegram_webhook_secret
-        given = header(request, b"x-telegram-bot-api-secret-token")
+        given = header(scope, b"x-telegram-bot-api-secret-token")
         if secret is None or not secret_matches(given, secret.get_secret_value()):
             return self._refuse(401, "secret", "wrong secret")
-        raw = await self._read(request)
+        raw = await self._read(scope, receive)
         return raw if isinstance(raw, Response) else await self._accept(raw)
 
-    async def zalo_webhook(self, request: Request) -> Response:
+    async def zalo_webhook(self, scope: Scope, receive: Receive) -> Response | None:
         """Store a Zalo Bot Platform update, wrapped or flat."""
         settings = self._state.settings
         if not settings.zalo_on:
             return _detail(404, "Zalo Bot is not enabled on this server")
         secret = settings.zalo_webhook_secret
-        given = header(request, b"x-bot-api-secret-token")
+        given = header(scope, b"x-bot-api-secret-token")
         if secret is None or not secret_matches(given, secret.get_secret_value()):
             return self._refuse(401, "secret", "wrong secret")
-        raw = await self._read(request)
+        raw = await self._read(scope, receive)
         return raw if isinstance(raw, Response) else await self._accept(raw)
 
-    async def zalo_oa_webhook(self, request: Request) -> Response:
+    async def zalo_oa_webhook(self, scope: Scope, receive: Receive) -> Response | None:
         """Store a Zalo Official Account event whose signature holds."""
         settings = self._state.settings
         if not settings.zalo_oa_on:
             return _detail(404, "Zalo OA is not enabled on this server")
-        raw = await self._read(request)
+        raw = await self._read(scope, receive)
         if isinstance(raw, Response):
             return raw
         key = settings.zalo_oa_secret_key
         signed = key is not None and verify_signature(
             raw,
-            header(request, b"x-zevent-signature"),
+            header(scope, b"x-zevent-signature"),
             app_id=settings.zalo_oa_app_id or "",
             oa_secret_key=key.get_secret_value(),
         )
@@ -114,13 +135,13 @@ class _Ingress:
         self._state.metrics.updates_rejected.labels(self._channel.value, reason).inc()
         return _detail(code, detail)
 
-    async def _read(self, request: Request) -> bytes | Response:
+    async def _read(self, scope: Scope, receive: Receive) -> bytes | Response:
         try:
-            return await read_body(request)
+            return await read_body(scope, receive)
         except HTTPException as error:
             return self._refuse(error.status_code, "size", error.detail)
 
-    async def _accept(self, raw: bytes) -> Response:
+    async def _accept(self, raw: bytes) -> Response | None:
         try:
             update_key, chat_key = self._keys(json.loads(raw))
         except (ValueError, TypeError, RecursionError):
@@ -139,4 +160,4 @@ class _Ingress:
         except Exception:  # not stored: 503 makes the platform send it again
             return _detail(503, "could not store the update")
         (stored if is_new else duplicate).inc()
-        return Response(OK_BODY, media_type="application/json")
+        return None
