@@ -66,7 +66,7 @@ class Trial:
     stored: int | None = None
     pending_after: int | None = None
     handled: int | None = None  # updates the inbox workers finished during the measured run
-    probe: dict[str, Any] | None = None  # a light-load run after the measured one
+    probes: list[dict[str, Any]] = field(default_factory=list)  # shorter runs after it
     loadavg: float = 0.0  # the machine's 1-minute load average after the measured run
     rss_peak_kb: int = 0
     hwm_kb: int = 0
@@ -89,6 +89,17 @@ class Trial:
     def rps(self) -> float:
         """2xx answers per second: for Tinbao, updates durably stored per second."""
         return self.ok_2xx / self.seconds
+
+    def probe_p99_ms(self, connections: int) -> float:
+        """The p99 of the shorter run with this many connections."""
+        probe = next(p for p in self.probes if p["connections"] == connections)
+        return float(probe["latency_us"]["p99"]) / 1000
+
+    def probe_rps(self, connections: int) -> float:
+        """2xx answers per second in the shorter run with this many connections."""
+        probe = next(p for p in self.probes if p["connections"] == connections)
+        ok = int(probe["requests"]) - int(probe["errors"]["status"])
+        return ok / (float(probe["duration_us"]) / 1e6)
 
     @property
     def socket_errors(self) -> int:
@@ -120,17 +131,16 @@ class Trial:
             "loadavg_1m_after": round(self.loadavg, 2),
             "errors_logged": self.errors_logged,
             "exit_code": self.exit_code,
-            "probe": None
-            if self.probe is None
-            else {
-                "connections": self.probe["connections"],
-                "requests_per_s": round(
-                    self.probe["requests"] / (self.probe["duration_us"] / 1e6), 1
-                ),
-                "p50_ms": self.probe["latency_us"]["p50"] / 1000,
-                "p99_ms": self.probe["latency_us"]["p99"] / 1000,
-                "non_2xx": self.probe["errors"]["status"],
-            },
+            "probes": [
+                {
+                    "connections": probe["connections"],
+                    "requests_per_s": round(probe["requests"] / (probe["duration_us"] / 1e6), 1),
+                    "p50_ms": probe["latency_us"]["p50"] / 1000,
+                    "p99_ms": probe["latency_us"]["p99"] / 1000,
+                    "non_2xx": probe["errors"]["status"],
+                }
+                for probe in self.probes
+            ],
             "wrk": self.wrk,
         }
 
@@ -357,13 +367,16 @@ def run_trial(
                 trial.stored = after[0] - before[0]
                 trial.pending_after = after[1]
                 trial.handled = (after[0] - after[1]) - (before[0] - before[1])
-            if args.probe_connections:
-                # Below saturation: latency is service time, not queueing behind 64 connections.
-                trial.probe = run_wrk(
-                    server.url, channel, seconds=args.probe_duration, base=3_000_000_000,
-                    connections=args.probe_connections, threads=1,
+            for n, connections in enumerate(args.probe_connections):
+                # 4 connections: latency below saturation, service time rather than queueing.
+                # 40: Telegram's default max_connections for a webhook, what it really sends.
+                probe = run_wrk(
+                    server.url, channel, seconds=args.probe_duration,
+                    base=3_000_000_000 + n * 1_000_000_000, connections=connections,
+                    threads=min(args.threads, connections),
                 )  # fmt: skip
-                trial.probe["connections"] = args.probe_connections
+                probe["connections"] = connections
+                trial.probes.append({k: v for k, v in probe.items() if k != "text"})
         finally:
             trial.exit_code = server.stop()
             trial.errors_logged = server.errors_logged()
@@ -382,6 +395,7 @@ def run_trial(
 def summarise(trials: list[Trial], targets: list[str], channels: list[str]) -> list[dict[str, Any]]:
     """Medians per (target, channel), the ratio to the bare app's median, and the verdicts."""
     rows = []
+    probes = [p["connections"] for p in trials[0].probes] if trials else []
     for channel in channels:
         bare = [t for t in trials if t.target == "bare" and t.channel == channel]
         bare_rps = statistics.median(t.rps for t in bare)
@@ -398,11 +412,14 @@ def summarise(trials: list[Trial], targets: list[str], channels: list[str]) -> l
                 "median_p99_ms": round(
                     statistics.median(t.wrk["latency_us"]["p99"] / 1000 for t in mine), 1
                 ),
-                "median_probe_p99_ms": round(
-                    statistics.median(t.probe["latency_us"]["p99"] / 1000 for t in mine), 1
-                )
-                if all(t.probe for t in mine)
-                else None,
+                "median_probe_p99_ms": {
+                    str(c): round(statistics.median(t.probe_p99_ms(c) for t in mine), 1)
+                    for c in probes
+                },
+                "median_probe_rps": {
+                    str(c): round(statistics.median(t.probe_rps(c) for t in mine), 1)
+                    for c in probes
+                },
                 "non_2xx": sum(int(t.wrk["errors"]["status"]) + t.socket_errors for t in mine),
                 "rss_peak_mb": round(max(t.rss_peak_kb for t in mine) / 1024, 1),
                 "cpu_ms_per_request": round(
@@ -452,7 +469,7 @@ def print_report(trials: list[Trial], rows: list[dict[str, Any]]) -> None:
             [
                 row["target"], row["channel"], row["median_rps"], row["ratio_vs_bare"],
                 " ".join(str(r) for r in row["paired_ratios"]), row["median_p99_ms"],
-                "-" if row["median_probe_p99_ms"] is None else row["median_probe_p99_ms"], row["non_2xx"],
+                " ".join(f"{c}:{v}" for c, v in row["median_probe_p99_ms"].items()) or "-", row["non_2xx"],
                 row["rss_peak_mb"], row.get("every_2xx_stored", "-"),
                 "-" if checks is None else " ".join(f"{k}:{verdict(v)}" for k, v in checks.items()),
             ]
@@ -466,7 +483,7 @@ def print_report(trials: list[Trial], rows: list[dict[str, Any]]) -> None:
                 "ratio",
                 "paired",
                 "p99 ms",
-                "light-load p99 ms",
+                "p99 ms at N conns",
                 "non-2xx",
                 "RSS MB",
                 "all stored",
@@ -495,9 +512,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--probe-connections",
-        type=int,
-        default=0,
-        help="after each measured run, a light-load run with this many connections (0: none)",
+        type=lambda text: [int(n) for n in text.split(",") if n],
+        default=[],
+        help="after each measured run, shorter runs with these many connections (e.g. 4,40)",
     )
     parser.add_argument("--probe-duration", type=int, default=5)
     parser.add_argument("--sqlite-synchronous", choices=["NORMAL", "FULL"], default="NORMAL")
