@@ -208,7 +208,7 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
 
 
 def _reply_to_prompt(turn: Turn, event: TextMessage | Media, chat: Chat) -> None:
-    """An officer's reply to the bot: the words a prompt asked for, or a question to relay."""
+    """An officer's reply to one of the bot's prompts: the words a move or a question needs."""
     assert event.reply_to is not None
     ref = ref_of_sent(
         turn.session,
@@ -220,12 +220,11 @@ def _reply_to_prompt(turn: Turn, event: TextMessage | Media, chat: Chat) -> None
         return  # a reply to some other message of the bot: nothing to do
     kind, _sep, rest = ref.partition(":")
     words = (event.text if isinstance(event, TextMessage) else event.caption or "").strip()
-    if kind == "prompt":
-        action, _sep, code = rest.partition(":")
-    elif kind in {"answer", "card"}:
-        action, code = ASK, rest  # replying to a card or to an answer asks the reporter
-    else:
+    if kind != "prompt":
+        # Officers talk over cards and answers among themselves: only a reply to a prompt
+        # acts, so that no remark meant for colleagues ever reaches a reporter.
         return
+    action, _sep, code = rest.partition(":")
     report = _report_here(turn, code, chat)
     if report is None:
         return

@@ -30,7 +30,7 @@ def question_ref(code: str) -> str:
 
 
 def answer_ref(code: str) -> str:
-    """The ref of a reporter's answer shown to the police: their reply to it asks again."""
+    """The ref of a reporter's answer shown to the police; a command may reply to it."""
     return f"answer:{code}"
 
 

@@ -181,11 +181,7 @@ async def test_group_reply_adds_for_its_reporter_and_files_anew_for_anyone_else(
     await officer.says("Đã cử tổ tuần tra đến kiểm tra", group=TRIAGE, reply_to=police)
     await ward.settle()
     assert len(reports(ward.db)) == 2  # an officer answering the bot files nothing
-    # A reply to a card is a question for its reporter, who never wrote to the bot privately.
-    assert texts_to(telegram, TRIAGE)[2:] == [
-        f"Không liên lạc được với người báo tin {second['code']} qua Tin báo: người đó chưa "
-        "từng nhắn riêng cho Tin báo, hoặc đã chặn."
-    ]
+    assert len(texts_to(telegram, TRIAGE)) == 2  # and reaches no reporter: colleagues' talk
 
 
 async def test_zalo_group_report_invites_the_reporter_alone_to_add_by_code(
