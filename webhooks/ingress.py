@@ -16,7 +16,7 @@ from prometheus_client import Counter
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.telegram.updates import update_keys as telegram_keys
 from bot.zalo.updates import update_keys as zalo_keys
@@ -36,16 +36,21 @@ OK_BODY = b'{"ok":true}'
 OK_HEADERS = ((b"content-length", b"11"), (b"content-type", b"application/json"))
 
 
-def routes(state: AppState) -> list[BaseRoute]:
-    """The webhook routes, one per channel, over the given state."""
+def endpoints(state: AppState) -> dict[str, ASGIApp]:
+    """The webhooks' POST endpoints by path, one per channel, over the given state."""
     telegram = _Ingress(state, Channel.TELEGRAM, telegram_keys)
     zalo = _Ingress(state, Channel.ZALO, zalo_keys)
     zalo_oa = _Ingress(state, Channel.ZALO_OA, zalo_oa_keys)
-    return [
-        Route("/webhooks/telegram", _Webhook(telegram.telegram_webhook), methods=["POST"]),
-        Route("/webhooks/zalo", _Webhook(zalo.zalo_webhook), methods=["POST"]),
-        Route("/webhooks/zalo-oa", _Webhook(zalo_oa.zalo_oa_webhook), methods=["POST"]),
-    ]
+    return {
+        "/webhooks/telegram": _Webhook(telegram.telegram_webhook),
+        "/webhooks/zalo": _Webhook(zalo.zalo_webhook),
+        "/webhooks/zalo-oa": _Webhook(zalo_oa.zalo_oa_webhook),
+    }
+
+
+def routes(webhooks: dict[str, ASGIApp]) -> list[BaseRoute]:
+    """Routes for the endpoints: what answers other methods (405) and other paths."""
+    return [Route(path, app, methods=["POST"]) for path, app in webhooks.items()]
 
 
 class _Webhook:
