@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import select
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
@@ -28,6 +32,11 @@ SQLModel.metadata.naming_convention = {
 
 
 READ_ONLY = "tinbao_read_only"
+# SQLite's WAL is copied back into the database by a thread of its own, every second,
+# instead of by whichever commit crosses 1,000 pages: that commit took 3 to 6 times longer,
+# and the webhooks waiting for it were the slowest (docs/benchmarks.md).
+CHECKPOINT_EVERY = 1.0
+log = logging.getLogger(__name__)
 RECYCLE_SECONDS = 1800
 
 
@@ -71,8 +80,6 @@ def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
         event.listen(engine, "checkout", _refuse_closed)
         return engine
     if parsed.database and parsed.database != ":memory:":
-        from pathlib import Path
-
         Path(parsed.database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
@@ -111,6 +118,7 @@ def _tune_sqlite(engine: Engine, *, synchronous: str) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer does it
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -132,6 +140,10 @@ class Database:
         # instead of sleeping in SQLite's busy handler (which backs off up to 100 ms a try).
         self._writers: AbstractContextManager[Any] = (
             threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        )
+        path = make_url(url).database if self.is_sqlite else None
+        self._checkpointer = (
+            Checkpointer(path) if path and path != ":memory:" and "mode=memory" not in url else None
         )
 
     @property
@@ -159,5 +171,46 @@ class Database:
             yield session
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and stop checkpointing."""
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
+
+
+class Checkpointer:
+    """Copies an SQLite database's WAL back into it, on a thread, outside every commit."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish the checkpoint under way, if any, and end the thread."""
+        self._stopping.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        connection: sqlite3.Connection | None = None
+        try:
+            while not self._stopping.wait(CHECKPOINT_EVERY):
+                if not Path(self._path).exists():
+                    return  # the database was removed: nothing left to checkpoint
+                try:
+                    if connection is None:
+                        # mode=rw: a database deleted meanwhile is not created again, empty.
+                        connection = sqlite3.connect(
+                            f"file:{quote(self._path)}?mode=rw", uri=True, timeout=0
+                        )
+                    # PASSIVE takes no lock that writers wait for; what it cannot copy now
+                    # (frames a reader still needs) it copies on a later turn.
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as error:  # busy, or the file went away: try again
+                    log.debug("SQLite checkpoint skipped: %s", error)
+                    if connection is not None:
+                        connection.close()
+                    connection = None
+        finally:
+            if connection is not None:
+                connection.close()

@@ -1,6 +1,12 @@
-"""The database: connections the server closed are replaced without an error."""
+"""The database: closed connections are replaced, and SQLite checkpoints off the commit path."""
 
 from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -23,3 +29,34 @@ def test_database_recovers_from_connections_the_server_closed(db: Database) -> N
     assert store_updates(db, [update]) == {("telegram", "1")}
     with db.reading() as session:
         assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() != own
+
+
+def test_sqlite_commits_land_in_the_database_file_without_a_commit_copying_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "tinbao.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        with db.session() as session:
+            session.execute(text("CREATE TABLE notes (body TEXT)"))
+        for n in range(50):
+            with db.session() as session:
+                session.execute(text("INSERT INTO notes VALUES (:b)"), {"b": f"{n}" * 2000})
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
+        # The database file alone, without its WAL, holds every row once the checkpoint ran.
+        copy = tmp_path / "copy.db"
+        deadline = time.monotonic() + 10
+        while True:
+            shutil.copyfile(path, copy)
+            with contextlib.closing(sqlite3.connect(copy)) as alone:
+                found = (
+                    alone.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+                    and (alone.execute("SELECT count(*) FROM notes").fetchone()[0])
+                )
+            if found == 50:
+                break
+            assert time.monotonic() < deadline, f"only {found} rows reached the database file"
+            time.sleep(0.2)
+    finally:
+        db.dispose()
