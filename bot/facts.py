@@ -54,21 +54,22 @@ class FactFinder:
         """The facts one event's handling needs."""
         admin = None
         in_group = event.chat.kind == ChatKind.GROUP.value
+        # Asked once: it decides both the admin question and whether media are copied.
+        files_by_reply = in_group and await self._may_file_by_reply(event)
         if (
             in_group
             and event.chat.channel == Channel.TELEGRAM.value
             and (
                 (isinstance(event, Command) and canonical(event.name) in _NEEDS_ADMIN)
-                or await self._may_file_by_reply(event)
+                or files_by_reply
             )
         ):
             admin = await self._telegram_bot_is_admin(event.chat.chat_id)
         evidence, problem = None, None
-        if (
-            isinstance(event, Media)
-            and self._fetcher is not None
-            and await self._wants_evidence(event)
-        ):
+        # Only media that go into a report are copied: a group reply filing one, a draft's,
+        # an answer to the police's question.
+        wanted = files_by_reply if in_group else await self._person_writes_report(event)
+        if isinstance(event, Media) and self._fetcher is not None and wanted:
             fetched = await self._fetcher.fetch(event.chat.channel, event)
             if isinstance(fetched, StoredFile):
                 evidence = fetched
@@ -120,15 +121,10 @@ class FactFinder:
             self._is_community, event.chat.channel, event.chat.chat_id
         )
 
-    async def _wants_evidence(self, event: Media) -> bool:
-        """Only media that go into a report are copied: a reply to the bot, or a draft's."""
-        if event.chat.kind == ChatKind.GROUP.value:
-            replies_to_bot = event.reply_to is not None and event.reply_to.from_bot
-            return replies_to_bot and await asyncio.to_thread(
-                self._is_community, event.chat.channel, event.chat.chat_id
-            )
+    async def _person_writes_report(self, event: Event) -> bool:
+        """In private, media are copied only into a draft or an answer to the police."""
         sender = event.sender
-        if sender is None:
+        if not isinstance(event, Media) or sender is None:
             return False
         return await asyncio.to_thread(self._has_draft, event.chat.channel, sender.user_id)
 

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from prometheus_client import Counter
+from pydantic import SecretStr
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -98,21 +99,24 @@ class _Ingress:
         settings = self._state.settings
         if not settings.telegram_on:
             return _detail(404, "Telegram is not enabled on this server")
-        secret = settings.telegram_webhook_secret
-        given = header(scope, b"x-telegram-bot-api-secret-token")
-        if secret is None or not secret_matches(given, secret.get_secret_value()):
-            return self._refuse(401, "secret", "wrong secret")
-        raw = await self._read(scope, receive)
-        return raw if isinstance(raw, Response) else await self._accept(raw)
+        return await self._with_secret(
+            scope, receive, settings.telegram_webhook_secret, b"x-telegram-bot-api-secret-token"
+        )
 
     async def zalo_webhook(self, scope: Scope, receive: Receive) -> Response | None:
         """Store a Zalo Bot Platform update, wrapped or flat."""
         settings = self._state.settings
         if not settings.zalo_on:
             return _detail(404, "Zalo Bot is not enabled on this server")
-        secret = settings.zalo_webhook_secret
-        given = header(scope, b"x-bot-api-secret-token")
-        if secret is None or not secret_matches(given, secret.get_secret_value()):
+        return await self._with_secret(
+            scope, receive, settings.zalo_webhook_secret, b"x-bot-api-secret-token"
+        )
+
+    async def _with_secret(
+        self, scope: Scope, receive: Receive, secret: SecretStr | None, name: bytes
+    ) -> Response | None:
+        """Store the update when header `name` carries the secret (compared in constant time)."""
+        if secret is None or not secret_matches(header(scope, name), secret.get_secret_value()):
             return self._refuse(401, "secret", "wrong secret")
         raw = await self._read(scope, receive)
         return raw if isinstance(raw, Response) else await self._accept(raw)

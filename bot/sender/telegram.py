@@ -75,6 +75,7 @@ class TelegramTransport:
 
     async def _call(self, delivery: Delivery) -> str | None:
         message = delivery.message
+        # First: a button's answer is queued under "callback:<id>", not a chat id.
         if delivery.kind == MessageKind.ANSWER_BUTTON:
             assert message.callback_id is not None
             await self.bot.answer_callback_query(
@@ -100,12 +101,6 @@ class TelegramTransport:
                 reply_markup=markup,
             )
             return message.target_message_id
-        if delivery.kind == MessageKind.ANSWER_BUTTON:
-            assert message.callback_id is not None
-            await self.bot.answer_callback_query(
-                message.callback_id, text=message.text or None, show_alert=message.alert
-            )
-            return None
         if delivery.kind == MessageKind.PHOTO:
             try:
                 photo = await asyncio.to_thread(Path(message.extra["path"]).read_bytes)

@@ -6,8 +6,6 @@ sender's current membership of it. Button data names a move and a code, and noth
 
 from __future__ import annotations
 
-from sqlmodel import Session
-
 from bot.commands import canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.reporting.police import route_report
@@ -21,7 +19,7 @@ from bot.triage.transfer import transfer_choices
 from bot.turn import Turn
 from domain.areas.models import Area
 from domain.areas.resolver import resolve_area
-from domain.chats.models import Chat
+from domain.chats.models import Channel, Chat
 from domain.codes import looks_like_code, normalize_code
 from domain.i18n import N_
 from domain.outbox.messages import Outgoing
@@ -30,7 +28,7 @@ from domain.reports.deadlines import after_move
 from domain.reports.models import Report, Status
 from domain.reports.routing import triage_chat_for
 from domain.reports.service import get_report
-from domain.reports.triage import MOVES, Move, MoveRefused, apply_move
+from domain.reports.triage import OPEN, Move, MoveRefused, allowed, apply_move
 
 CODE_LENGTH = 6
 ASK = "ask"  # not a Move: asking the reporter changes no status
@@ -106,10 +104,11 @@ def handle_desk(turn: Turn, event: Event) -> None:
     if isinstance(event, Command) and canonical(event.name) == "help":
         turn.reply(turn._(DESK_HELP))  # the desk's commands are no secret: anyone may ask
         return
-    if not is_member(turn):
+    member = is_member(turn)
+    if not member:
         text = (
             turn._("I could not check that you belong to this group. Please try again.")
-            if is_member(turn) is None
+            if member is None
             else turn._("Only members of this triage group can act on its reports.")
         )
         _refuse(turn, text)
@@ -273,8 +272,7 @@ def _report_here(turn: Turn, code: str, chat: Chat) -> Report | None:
 
 
 def _allowed_now(turn: Turn, report: Report, move: Move, chat: Chat) -> bool:
-    sources, _target = MOVES[move]
-    if Status(report.status) in sources:
+    if allowed(report, move):
         return True
     _ = turn._
     _refuse(
@@ -302,10 +300,9 @@ DONE_WORD: dict[Move, str] = {
 def _prompt(turn: Turn, action: str, report: Report) -> None:
     """Ask the officer for the words a move needs, in a message they reply to."""
     event, _ = turn.event, turn._
-    if event.chat.channel != "telegram":
+    if event.chat.channel != Channel.TELEGRAM.value:
         # Zalo shows the bot no replies: the words come with the command.
-        usage = USAGE[action if action == ASK else Move(action)]
-        turn.reply(_(usage), quote=True)
+        turn.reply(_(USAGE[action]), quote=True)
         return
     enqueue(
         turn.session,
@@ -324,7 +321,7 @@ def _ask(turn: Turn, report: Report, question: str) -> None:
     if not question and not isinstance(turn.event, Media):
         turn.reply(_(PROMPTS[ASK]).format(code=report.code), quote=True)
         return
-    if Status(report.status) not in (Status.NEW, Status.IN_PROGRESS):
+    if Status(report.status) not in OPEN:
         turn.reply(
             _("Report {code} is closed; reopen it before asking its reporter.").format(
                 code=report.code
@@ -437,14 +434,10 @@ def _after_transfer(turn: Turn, report: Report) -> None:
         return
     report.unrouted = False
     turn.session.add(report)
-    if not _has_card(turn.session, report, new_chat):
+    if (new_chat.channel, new_chat.chat_id) not in chats_with_card(turn.session, report=report):
         post_card(
             turn.session, report=report, chat=new_chat, settings=turn.settings, sealer=turn.sealer
         )
-
-
-def _has_card(session: Session, report: Report, chat: Chat) -> bool:
-    return (chat.channel, chat.chat_id) in chats_with_card(session, report=report)
 
 
 def _other_report(turn: Turn, report: Report, words: str, chat: Chat) -> Report | None:

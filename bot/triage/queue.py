@@ -8,6 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.reporting.choices import CATEGORY_LABELS
+from bot.triage.cards import STATUS_MARK
 from bot.turn import Turn
 from domain.areas.models import Area
 from domain.areas.service import subtree
@@ -45,7 +46,7 @@ def show_queue(turn: Turn, *, chat: Chat, page_text: str) -> None:
         _("Open reports: {total} (page {page}/{pages})").format(total=total, page=page, pages=pages)
     ]
     for report, area_name in rows:
-        mark = "🚨" if report.urgent else ("🔵" if report.status == Status.IN_PROGRESS else "🆕")
+        mark = "🚨" if report.urgent else STATUS_MARK[Status(report.status)]
         who = (
             report.claimed_by_name or _("an officer")
             if report.status == Status.IN_PROGRESS
