@@ -13,7 +13,7 @@ import pytest
 from domain.db import Database
 from migrations.runner import upgrade_to_head
 from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import Running, make_settings, serving, with_telegram, with_zalo
+from tests.harness import Running, make_settings, serving, with_platforms
 
 ENGINES = ["sqlite", "postgresql"]
 FIXTURES = Path(os.environ.get("TINBAO_FIXTURES_DIR", Path(__file__).resolve().parent / "fixtures"))
@@ -81,10 +81,7 @@ async def running(
     database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> AsyncIterator[Running]:
     """The whole service on a loopback port, with Telegram and Zalo on, against the fakes."""
-    telegram, zalo = platforms
-    settings = make_settings(
-        database_url, tmp_path, **with_telegram(telegram.url), **with_zalo(zalo.url)
-    )
+    settings = make_settings(database_url, tmp_path, **with_platforms(platforms))
     async with serving(settings) as service:
         yield service
 

@@ -58,6 +58,12 @@ def with_zalo(fake_url: str, token: str = "zalo-test-token") -> dict[str, Any]:
     return {"zalo_token": token, "zalo_api_url": fake_url, "zalo_webhook_secret": ZALO_SECRET}
 
 
+def with_platforms(platforms: tuple[Any, Any]) -> dict[str, Any]:
+    """Settings that turn Telegram and the Zalo Bot on, pointed at the (telegram, zalo) fakes."""
+    telegram, zalo = platforms
+    return with_telegram(telegram.url) | with_zalo(zalo.url)
+
+
 @dataclass
 class Running:
     """A service being served, and a client to reach it."""

@@ -24,7 +24,7 @@ from tests.bot.reporting_support import (
     reports,
 )
 from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import Running, make_settings, serving, with_telegram, with_zalo
+from tests.harness import Running, make_settings, serving, with_platforms
 from tests.people import TelegramPerson, ZaloPerson, texts_to
 
 INVITE = re.compile(r"https://t\.me/tinbao_demo_bot\?start=(add_([A-Z0-9]{6})_[A-Za-z0-9_-]+)")
@@ -48,14 +48,7 @@ async def strict(
     database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> AsyncIterator[Running]:
     """The service with a limit of two reports a day per person."""
-    telegram, zalo = platforms
-    settings = make_settings(
-        database_url,
-        tmp_path,
-        reports_per_day=2,
-        **with_telegram(telegram.url),
-        **with_zalo(zalo.url),
-    )
+    settings = make_settings(database_url, tmp_path, reports_per_day=2, **with_platforms(platforms))
     async with serving(settings) as service:
         make_wards(service.db)
         yield service

@@ -24,7 +24,13 @@ from tests.bot.triage_support import (
 )
 from tests.factories import make_report
 from tests.fakes import FakeTelegram, FakeZalo
-from tests.harness import ADMIN_TOKEN, Running, make_settings, serving, with_telegram, with_zalo
+from tests.harness import (
+    ADMIN_TOKEN,
+    Running,
+    make_settings,
+    serving,
+    with_platforms,
+)
 from tests.people import TelegramPerson, ZaloPerson, texts_to
 
 RESIDENT_ID = "5810000000001234567"  # Hoa Trần, on Zalo
@@ -475,13 +481,8 @@ async def public_ward(
     database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> AsyncIterator[Running]:
     """The wards of `ward`, served at a public URL, so that Zalo can fetch photos by link."""
-    telegram, zalo = platforms
     settings = make_settings(
-        database_url,
-        tmp_path,
-        public_url="https://tinbao.example.vn",
-        **with_telegram(telegram.url),
-        **with_zalo(zalo.url),
+        database_url, tmp_path, public_url="https://tinbao.example.vn", **with_platforms(platforms)
     )
     async with serving(settings) as running:
         make_wards(running.db)
