@@ -7,6 +7,7 @@ from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
+import broadcasts.models  # noqa: F401  (the broadcasts' tables)
 import domain.models  # noqa: F401  (registers every table on the metadata)
 
 config = context.config

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
+import broadcasts.models  # noqa: F401  (the broadcasts' tables)
 import domain.models  # noqa: F401  (every table on the metadata)
 from domain.db import Database
 from migrations.runner import current_revision, head_revision, upgrade_to_head

@@ -15,7 +15,8 @@ class Lane(IntEnum):
     """Which queue a message waits in; lower lanes are served first."""
 
     INTERACTIVE = 0  # replies, triage cards, callback answers
-    BULK = 1  # broadcasts
+    URGENT = 1  # urgent broadcasts: after people waiting for an answer, before routine ones
+    BULK = 2  # routine broadcasts
 
 
 class OutboxStatus(StrEnum):
@@ -26,6 +27,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    HELD = "held"  # a broadcast delivery whose run is paused: pending again on resume
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -37,6 +39,10 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_chat", "channel", "chat_id", "status"),
         # A reply to one of the bot's messages is traced back to the row that sent it.
         Index("ix_outbox_sent_message", "channel", "chat_id", "platform_message_id"),
+        # A broadcast run's deliveries: one per chat, counted by status, failures read newest first.
+        Index("uq_outbox_run_chat", "run_id", "channel", "chat_id", unique=True),
+        Index("ix_outbox_run_status", "run_id", "status"),
+        Index("ix_outbox_run_finished", "run_id", "finished_at"),
     )
 
     id: int | None = Field(
@@ -63,3 +69,5 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     # What the sent message is about (e.g. "report:K7QX2"): lets later edits find it.
     ref: str | None = Field(default=None, sa_column=Column(String(128), index=True))
+    # The broadcast run this row delivers (broadcasts.models.BroadcastRun), if any.
+    run_id: int | None = Field(default=None, sa_column=Column(BigInteger))
