@@ -15,7 +15,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-
 from sqlmodel import Field, SQLModel
 
 from domain.db import UTCDateTime, utcnow
