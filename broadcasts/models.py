@@ -109,4 +109,6 @@ class BroadcastRun(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Failures in a row are counted from here: a resumed or retried run starts a fresh count.
+    resumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -13,6 +13,8 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from domain.quiet_hours import QuietHours, parse_quiet_hours
+
 
 class SettingsError(Exception):
     """A required setting is missing or malformed; the message names the variable."""
@@ -76,6 +78,14 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: Literal["vi", "en"] = "vi"
 
+    # Broadcasts: quiet hours in local time ("" for none), how late a run may still go,
+    # after how many failures in a row a run pauses, and the second officer's approval.
+    quiet_hours: str = "21:30-06:30"
+    broadcast_max_late: timedelta = timedelta(hours=6)
+    broadcast_max_errors: int = Field(default=50, ge=1)
+    broadcast_approval: bool = True
+    urgent_self_approve: bool = False
+
     # Beyond CONTRACT.md: operational knobs with safe defaults.
     inbox_retention_days: int = Field(default=30, ge=1)
     inbox_max_attempts: int = Field(default=5, ge=1)
@@ -115,6 +125,19 @@ class Settings(BaseSettings):
         defaults = CLAIM_WITHIN if info.field_name == "claim_within" else RESOLVE_WITHIN
         return defaults | value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _readable_quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value, ZoneInfo("UTC"))  # raises a QuietHoursError (a ValueError)
+        return value
+
+    @field_validator("broadcast_max_late")
+    @classmethod
+    def _positive_lateness(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise ValueError("must not be negative")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -152,6 +175,11 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         """The time zone in which people read dates."""
         return ZoneInfo(self.timezone)
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        """The quiet hours for routine broadcasts, in the local time zone; None if off."""
+        return parse_quiet_hours(self.quiet_hours, self.zone)
 
     @property
     def telegram_on(self) -> bool:

@@ -9,6 +9,9 @@ from sqlmodel import Session
 
 from domain.areas.models import Area, AreaKind
 from domain.areas.service import upsert_area
+from domain.chats.models import Chat, ChatKind
+from domain.chats.service import record_chat
+from domain.db import utcnow
 from domain.reports.models import Report, Source
 from domain.reports.service import NewReport, file_report
 
@@ -69,3 +72,23 @@ def make_report(
         actor="reporter",
         chat=None,
     )
+
+
+def make_group(
+    session: Session,
+    *,
+    area: Area,
+    chat_id: str,
+    channel: str = "telegram",
+    role: str = "community",
+    title: str | None = None,
+) -> Chat:
+    """A group the bot is in, linked to an area in a role, as /link would leave it."""
+    chat = record_chat(
+        session, channel=channel, chat_id=chat_id, kind=ChatKind.GROUP.value, title=title
+    )
+    chat.area_id = area.id
+    chat.role = role
+    chat.linked_at = utcnow()
+    session.flush()
+    return chat

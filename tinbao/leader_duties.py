@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.reporting.expiry import expire_drafts
 from bot.telegram.polling import ALLOWED_UPDATES, poll_updates
 from bot.triage.overdue import remind_overdue
+from broadcasts.scheduled import BroadcastClock
 from domain.inbox.service import redact_payloads
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class LeaderDuties:
         self._service = service
         self._scheduler: AsyncIOScheduler | None = None
         self._polling: asyncio.Task[None] | None = None
+        self.broadcasts: BroadcastClock | None = None
+        self._broadcasting: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Register webhooks or start polling, and start the scheduler."""
@@ -69,9 +72,23 @@ class LeaderDuties:
         )
         scheduler.start()
         self._scheduler = scheduler
+        self.broadcasts = BroadcastClock(
+            service.db, settings=settings, scheduler=scheduler, on_outbox=service.sender.notify
+        )
+        self._broadcasting = asyncio.create_task(self.broadcasts.run(), name="broadcast-clock")
+
+    def wake_broadcasts(self) -> None:
+        """Look at the broadcasts now: one was created or changed in this process."""
+        if self.broadcasts is not None:
+            self.broadcasts.wake()
 
     async def stop(self) -> None:
-        """Stop polling and the scheduler."""
+        """Stop polling, the broadcast clock and the scheduler."""
+        if self.broadcasts is not None and self._broadcasting is not None:
+            self.broadcasts.stop()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._broadcasting
+            self.broadcasts = self._broadcasting = None
         if self._polling is not None:
             self._polling.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

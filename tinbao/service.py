@@ -168,6 +168,7 @@ class Service:
             metrics=self.metrics,
             writer=self.writer,
             sealer=self.sealer,
+            on_broadcast=self.duties.wake_broadcasts,
         )
         return create_app(state, lifespan=self._lifespan)
 

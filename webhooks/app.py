@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from webhooks import ingress, media
-from webhooks.admin import areas, chats, link_codes, reports, stats
+from webhooks.admin import areas, broadcasts, chats, link_codes, reports, stats
 from webhooks.admin.auth import require_admin
 from webhooks.state import AppState, StateDep
 
@@ -64,7 +64,7 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
     app.webhook_posts = ingress.endpoints(state)
     app.router.routes.extend(ingress.routes(app.webhook_posts))
     admin = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
-    for module in (areas, link_codes, chats, reports, stats):
+    for module in (areas, link_codes, chats, reports, stats, broadcasts):
         admin.include_router(module.router)
     app.include_router(admin)
     app.include_router(media.router)

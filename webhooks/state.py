@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -23,6 +24,8 @@ class AppState:
     metrics: Metrics
     writer: InboxWriter
     sealer: Sealer
+    # Wakes this process's broadcast clock when it leads (others notice within seconds).
+    on_broadcast: Callable[[], None] = lambda: None
 
 
 async def get_state(request: Request) -> AppState:

@@ -127,9 +127,9 @@ def upsert_area(
     return area
 
 
-def subtree(area_id: int) -> CTE:
-    """A query of the ids of an area and all its descendants, for use inside IN (...)."""
-    tree = select(col(Area.id)).where(col(Area.id) == area_id).cte("subtree", recursive=True)
+def subtree(*area_ids: int) -> CTE:
+    """A query of the ids of the areas and all their descendants, for use inside IN (...)."""
+    tree = select(col(Area.id)).where(col(Area.id).in_(area_ids)).cte("subtree", recursive=True)
     # UNION, not UNION ALL: a cycle, should one ever get in, ends instead of looping.
     return tree.union(select(col(Area.id)).where(col(Area.parent_id) == tree.c.id))
 

@@ -68,6 +68,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("started_at", UTC, nullable=True),
+        sa.Column("resumed_at", UTC, nullable=True),
         sa.Column("finished_at", UTC, nullable=True),
         sa.ForeignKeyConstraint(
             ["broadcast_id"],

@@ -1,0 +1,308 @@
+"""Broadcasts: create, read, and control them (pause, resume, cancel, retry)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from broadcasts.models import Broadcast, BroadcastRun, BroadcastStatus, RunStatus
+from broadcasts.plans import (
+    BroadcastError,
+    BroadcastRequest,
+    audience_of,
+    check_request,
+    check_text,
+    first_occurrence,
+    release_time,
+)
+from broadcasts.targets import ALL, UnknownAreas, area_ids
+from broadcasts.texts import text_of
+from domain.db import utcnow
+from domain.outbox.models import OutboxMessage, OutboxStatus
+from domain.settings import Settings
+
+OPEN_ROWS = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.HELD.value)
+
+
+class BroadcastNotFound(LookupError):
+    """No broadcast has this id."""
+
+
+class BroadcastConflict(ValueError):
+    """The broadcast's state does not allow this; the message says why."""
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """Deliveries of one run by outcome."""
+
+    targets: int = 0
+    sent: int = 0
+    failed: int = 0
+    pending: int = 0
+    cancelled: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # reason -> how many
+
+
+def create_broadcast(
+    session: Session, request: BroadcastRequest, *, settings: Settings, now: datetime | None = None
+) -> Broadcast:
+    """Save a scheduled broadcast after checking everything a person could get wrong."""
+    now = now or utcnow()
+    check_request(request, settings=settings, now=now)
+    text = None
+    if request.text is not None:
+        text = check_text(request.text, channels=request.channels)
+    else:
+        assert request.content_id is not None
+        check_text(
+            text_of(session, key=request.content_id, locale=settings.locale),
+            channels=request.channels,
+        )
+    try:
+        area_ids(session, audience_of(request))
+    except UnknownAreas as error:
+        raise BroadcastError(f"unknown area: {', '.join(error.codes)}") from None
+    broadcast = Broadcast(
+        text=text,
+        content_key=request.content_id,
+        areas=json.dumps(ALL if request.areas is None else list(request.areas)),
+        channels=json.dumps(list(request.channels)) if request.channels else None,
+        send_at=request.send_at,
+        cron=request.cron,
+        urgent=request.urgent,
+        status=BroadcastStatus.SCHEDULED.value,
+        next_run_at=first_occurrence(request, settings=settings, now=now),
+        created_by=request.created_by,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(broadcast)
+    session.flush()
+    return broadcast
+
+
+def get_broadcast(session: Session, *, broadcast_id: int) -> Broadcast:
+    """The broadcast, or BroadcastNotFound."""
+    broadcast = session.get(Broadcast, broadcast_id)
+    if broadcast is None:
+        raise BroadcastNotFound(f"no broadcast {broadcast_id}")
+    return broadcast
+
+
+def list_broadcasts(
+    session: Session, *, before_id: int | None = None, limit: int = 50
+) -> list[Broadcast]:
+    """Broadcasts, newest first, before an id (the cursor)."""
+    query = select(Broadcast).order_by(col(Broadcast.id).desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(col(Broadcast.id) < before_id)
+    return list(session.scalars(query))
+
+
+def runs_of(session: Session, *, broadcast_id: int) -> list[BroadcastRun]:
+    """Every run of a broadcast, newest first."""
+    return list(
+        session.scalars(
+            select(BroadcastRun)
+            .where(col(BroadcastRun.broadcast_id) == broadcast_id)
+            .order_by(col(BroadcastRun.due_at).desc(), col(BroadcastRun.id).desc())
+        )
+    )
+
+
+def latest_run(session: Session, *, broadcast_id: int) -> BroadcastRun | None:
+    """The current or last run that sent anything (missed runs sent nothing)."""
+    return session.scalars(
+        select(BroadcastRun)
+        .where(
+            col(BroadcastRun.broadcast_id) == broadcast_id,
+            col(BroadcastRun.status) != RunStatus.MISSED.value,
+        )
+        .order_by(col(BroadcastRun.id).desc())
+        .limit(1)
+    ).first()
+
+
+def run_counts(session: Session, *, run_id: int) -> RunCounts:
+    """A run's deliveries by outcome, and its failures by reason."""
+    by_status = dict(
+        session.execute(
+            select(col(OutboxMessage.status), func.count())
+            .where(col(OutboxMessage.run_id) == run_id)
+            .group_by(col(OutboxMessage.status))
+        ).all()
+    )
+    failures = {
+        reason or "unknown": n
+        for reason, n in session.execute(
+            select(col(OutboxMessage.error), func.count())
+            .where(
+                col(OutboxMessage.run_id) == run_id,
+                col(OutboxMessage.status) == OutboxStatus.FAILED.value,
+            )
+            .group_by(col(OutboxMessage.error))
+        ).all()
+    }
+    return RunCounts(
+        targets=sum(by_status.values()),
+        sent=by_status.get(OutboxStatus.SENT.value, 0),
+        failed=by_status.get(OutboxStatus.FAILED.value, 0),
+        pending=sum(by_status.get(status, 0) for status in OPEN_ROWS),
+        cancelled=by_status.get(OutboxStatus.CANCELLED.value, 0),
+        failures=failures,
+    )
+
+
+def next_send_at(broadcast: Broadcast, *, settings: Settings) -> datetime | None:
+    """When the broadcast's next run will go, quiet hours counted; None if no run is to come."""
+    if broadcast.next_run_at is None or broadcast.status in _FINISHED:
+        return None
+    return release_time(broadcast.next_run_at, urgent=broadcast.urgent, settings=settings)
+
+
+_FINISHED = (BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value)
+
+
+def pause_broadcast(
+    session: Session, *, broadcast_id: int, now: datetime | None = None
+) -> Broadcast:
+    """Stop the broadcast's sends and its next runs until it is resumed."""
+    broadcast = _locked(session, broadcast_id)
+    if broadcast.status not in (BroadcastStatus.SCHEDULED.value, BroadcastStatus.SENDING.value):
+        raise BroadcastConflict(f"a broadcast that is {broadcast.status} cannot be paused")
+    for run in _runs_in(session, broadcast_id, (RunStatus.SENDING,)):
+        pause_run(session, run=run, reason="paused by an operator", now=now)
+    broadcast.status = BroadcastStatus.PAUSED.value
+    broadcast.reason = "paused by an operator"
+    return _touched(broadcast, now)
+
+
+def pause_run(session: Session, *, run: BroadcastRun, reason: str, now: datetime | None) -> None:
+    """Hold a run's unsent deliveries; what is in flight finishes."""
+    assert run.id is not None
+    _move_rows(session, run.id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
+    run.status = RunStatus.PAUSED.value
+    run.reason = reason
+
+
+def resume_broadcast(
+    session: Session, *, broadcast_id: int, now: datetime | None = None
+) -> Broadcast:
+    """Let a paused broadcast go on: its paused run sends again, its schedule runs again."""
+    now = now or utcnow()
+    broadcast = _locked(session, broadcast_id)
+    if broadcast.status != BroadcastStatus.PAUSED.value:
+        raise BroadcastConflict(f"a broadcast that is {broadcast.status} is not paused")
+    runs = _runs_in(session, broadcast_id, (RunStatus.PAUSED,))
+    for run in runs:
+        # Held rows go back to pending on the next pass of the runs, unless quiet hours hold them.
+        run.status = RunStatus.SENDING.value
+        run.resumed_at = now
+        run.reason = None
+    broadcast.reason = None
+    broadcast.status = _settled_status(broadcast, sending=bool(runs))
+    return _touched(broadcast, now)
+
+
+def cancel_broadcast(
+    session: Session, *, broadcast_id: int, now: datetime | None = None
+) -> Broadcast:
+    """End the broadcast for good: unsent deliveries are dropped, no run follows."""
+    now = now or utcnow()
+    broadcast = _locked(session, broadcast_id)
+    if broadcast.status in _FINISHED:
+        raise BroadcastConflict(f"a broadcast that is {broadcast.status} cannot be cancelled")
+    for run in _runs_in(session, broadcast_id, (RunStatus.SENDING, RunStatus.PAUSED)):
+        assert run.id is not None
+        _move_rows(
+            session, run.id, (OutboxStatus.PENDING, OutboxStatus.HELD), OutboxStatus.CANCELLED
+        )
+        run.status = RunStatus.CANCELLED.value
+        run.finished_at = now
+    broadcast.status = BroadcastStatus.CANCELLED.value
+    broadcast.next_run_at = None
+    return _touched(broadcast, now)
+
+
+def retry_failed(session: Session, *, broadcast_id: int, now: datetime | None = None) -> int:
+    """Send the failed deliveries of the last run again; how many."""
+    now = now or utcnow()
+    broadcast = _locked(session, broadcast_id)
+    if broadcast.status == BroadcastStatus.CANCELLED.value:
+        raise BroadcastConflict("a cancelled broadcast cannot be retried")
+    run = latest_run(session, broadcast_id=broadcast_id)
+    if run is None or run.id is None:
+        raise BroadcastConflict("the broadcast has not run yet")
+    retried = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.run_id) == run.id,
+            col(OutboxMessage.status) == OutboxStatus.FAILED.value,
+        )
+        .values(status=OutboxStatus.PENDING.value, attempts=0, not_before=None, finished_at=None)
+    ).rowcount  # type: ignore[attr-defined]
+    if not retried:
+        raise BroadcastConflict("the last run has no failed deliveries")
+    if broadcast.status != BroadcastStatus.PAUSED.value:
+        run.status = RunStatus.SENDING.value
+        broadcast.status = BroadcastStatus.SENDING.value
+    else:  # stays paused: its held rows wait for resume with the rest
+        _move_rows(session, run.id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
+    run.resumed_at = now
+    run.finished_at = None
+    run.reason = None
+    _touched(broadcast, now)
+    return int(retried)
+
+
+def _settled_status(broadcast: Broadcast, *, sending: bool) -> str:
+    if sending:
+        return BroadcastStatus.SENDING.value
+    if broadcast.next_run_at is not None:
+        return BroadcastStatus.SCHEDULED.value
+    return BroadcastStatus.DONE.value
+
+
+def _locked(session: Session, broadcast_id: int) -> Broadcast:
+    broadcast = session.get(Broadcast, broadcast_id, with_for_update=True)
+    if broadcast is None:
+        raise BroadcastNotFound(f"no broadcast {broadcast_id}")
+    return broadcast
+
+
+def _runs_in(
+    session: Session, broadcast_id: int, statuses: Sequence[RunStatus]
+) -> list[BroadcastRun]:
+    return list(
+        session.scalars(
+            select(BroadcastRun).where(
+                col(BroadcastRun.broadcast_id) == broadcast_id,
+                col(BroadcastRun.status).in_([status.value for status in statuses]),
+            )
+        )
+    )
+
+
+def _move_rows(
+    session: Session, run_id: int, from_: Sequence[OutboxStatus], to: OutboxStatus
+) -> int:
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.run_id) == run_id,
+            col(OutboxMessage.status).in_([status.value for status in from_]),
+        )
+        .values(status=to.value)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _touched(broadcast: Broadcast, now: datetime | None) -> Broadcast:
+    broadcast.updated_at = now or utcnow()
+    return broadcast

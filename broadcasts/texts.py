@@ -1,0 +1,27 @@
+"""The words a broadcast sends: typed with it, or a library message's current words."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from broadcasts.models import Broadcast
+from broadcasts.plans import BroadcastError, BroadcastRequest
+
+
+def text_of(session: Session, *, key: str, locale: str) -> str:
+    """A library message's text in a language, or BroadcastError if there is none by that id."""
+    raise BroadcastError(f"unknown content id {key!r}")  # wired to the library next
+
+
+def broadcast_text(session: Session, broadcast: Broadcast, *, locale: str) -> str:
+    """What a run of the broadcast sends now."""
+    if broadcast.content_key is not None:
+        return text_of(session, key=broadcast.content_key, locale=locale)
+    return broadcast.text or ""
+
+
+def request_text(session: Session, request: BroadcastRequest, *, locale: str) -> str:
+    """What a broadcast asked for would send: its words, or its library message's."""
+    if request.content_id is not None:
+        return text_of(session, key=request.content_id, locale=locale)
+    return request.text or ""
