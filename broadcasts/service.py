@@ -22,7 +22,7 @@ from broadcasts.plans import (
 )
 from broadcasts.targets import ALL, UnknownAreas, area_ids
 from broadcasts.texts import text_of
-from domain.db import utcnow
+from domain.db import Database, utcnow
 from domain.outbox.models import OutboxMessage, OutboxStatus
 from domain.settings import Settings
 
@@ -157,6 +157,20 @@ def run_counts(session: Session, *, run_id: int) -> RunCounts:
         cancelled=by_status.get(OutboxStatus.CANCELLED.value, 0),
         failures=failures,
     )
+
+
+def delivery_counts(db: Database) -> dict[tuple[str, ...], int]:
+    """Deliveries of the runs under way (sending or paused) by channel and status, for metrics."""
+    under_way = select(col(BroadcastRun.id)).where(
+        col(BroadcastRun.status).in_([RunStatus.SENDING.value, RunStatus.PAUSED.value])
+    )
+    with db.reading() as session:
+        found = session.execute(
+            select(col(OutboxMessage.channel), col(OutboxMessage.status), func.count())
+            .where(col(OutboxMessage.run_id).in_(under_way))
+            .group_by(col(OutboxMessage.channel), col(OutboxMessage.status))
+        ).all()
+    return {(channel, status): n for channel, status, n in found}
 
 
 def next_send_at(broadcast: Broadcast, *, settings: Settings) -> datetime | None:

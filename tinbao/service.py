@@ -27,6 +27,7 @@ from bot.telegram.client import make_bot
 from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
+from broadcasts.service import delivery_counts
 from domain.db import Database
 from domain.inbox.service import count_by_status
 from domain.leadership import Leadership, acquire_leadership, release_leadership
@@ -135,6 +136,12 @@ class Service:
                 "Outbox rows by lane and state",
                 ("lane", "status"),
                 outbox_counts(self.db),
+            ),
+            Reading(
+                "tinbao_broadcast_deliveries",
+                "Deliveries of the broadcast runs under way, by channel and state",
+                ("channel", "status"),
+                delivery_counts(self.db),
             ),
             Reading(
                 "tinbao_reports_unrouted",

@@ -85,6 +85,9 @@ async def test_broadcast_reaches_every_group_of_the_ward_once_on_both_channels(
     assert [c.chat_id for c in zalo.sent("sendMessage")] == [ZALO_GROUP]
     (run,) = await get(running, f"/{broadcast_id}/runs")
     assert (run["status"], run["targets"], run["sent"], run["failures"]) == ("done", 4, 4, {})
+    metrics = (await running.client.get("/metrics")).text
+    assert 'tinbao_outbox_sent_total{channel="telegram",lane="bulk"} 3.0' in metrics
+    assert 'tinbao_outbox_sent_total{channel="zalo",lane="bulk"} 1.0' in metrics
 
 
 async def test_broadcast_outcomes_per_group_while_the_rest_goes_on(
