@@ -78,13 +78,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: Literal["vi", "en"] = "vi"
 
-    # Broadcasts: quiet hours in local time ("" for none), how late a run may still go,
-    # after how many failures in a row a run pauses, and the second officer's approval.
+    # Broadcasts: quiet hours in local time ("" for none), how late a run may still go, and
+    # after how many failures in a row a run pauses itself.
     quiet_hours: str = "21:30-06:30"
     broadcast_max_late: timedelta = timedelta(hours=6)
     broadcast_max_errors: int = Field(default=50, ge=1)
-    broadcast_approval: bool = True
-    urgent_self_approve: bool = False
 
     # Beyond CONTRACT.md: operational knobs with safe defaults.
     inbox_retention_days: int = Field(default=30, ge=1)
