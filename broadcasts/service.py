@@ -22,6 +22,7 @@ from broadcasts.plans import (
 )
 from broadcasts.targets import ALL, UnknownAreas, area_ids
 from broadcasts.texts import text_of
+from broadcasts.timeline import record
 from domain.db import Database, utcnow
 from domain.outbox.models import OutboxMessage, OutboxStatus
 from domain.settings import Settings
@@ -84,6 +85,8 @@ def create_broadcast(
     )
     session.add(broadcast)
     session.flush()
+    assert broadcast.id is not None
+    record(session, broadcast_id=broadcast.id, kind="created", actor=request.created_by, at=now)
     return broadcast
 
 
@@ -184,7 +187,7 @@ _FINISHED = (BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value)
 
 
 def pause_broadcast(
-    session: Session, *, broadcast_id: int, now: datetime | None = None
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
 ) -> Broadcast:
     """Stop the broadcast's sends and its next runs until it is resumed."""
     broadcast = _locked(session, broadcast_id)
@@ -194,6 +197,7 @@ def pause_broadcast(
         pause_run(session, run=run, reason="paused by an operator", now=now)
     broadcast.status = BroadcastStatus.PAUSED.value
     broadcast.reason = "paused by an operator"
+    record(session, broadcast_id=broadcast_id, kind="paused", actor=actor, at=now)
     return _touched(broadcast, now)
 
 
@@ -206,7 +210,7 @@ def pause_run(session: Session, *, run: BroadcastRun, reason: str, now: datetime
 
 
 def resume_broadcast(
-    session: Session, *, broadcast_id: int, now: datetime | None = None
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
 ) -> Broadcast:
     """Let a paused broadcast go on: its paused run sends again, its schedule runs again."""
     now = now or utcnow()
@@ -221,11 +225,12 @@ def resume_broadcast(
         run.reason = None
     broadcast.reason = None
     broadcast.status = _settled_status(broadcast, sending=bool(runs))
+    record(session, broadcast_id=broadcast_id, kind="resumed", actor=actor, at=now)
     return _touched(broadcast, now)
 
 
 def cancel_broadcast(
-    session: Session, *, broadcast_id: int, now: datetime | None = None
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
 ) -> Broadcast:
     """End the broadcast for good: unsent deliveries are dropped, no run follows."""
     now = now or utcnow()
@@ -241,10 +246,13 @@ def cancel_broadcast(
         run.finished_at = now
     broadcast.status = BroadcastStatus.CANCELLED.value
     broadcast.next_run_at = None
+    record(session, broadcast_id=broadcast_id, kind="cancelled", actor=actor, at=now)
     return _touched(broadcast, now)
 
 
-def retry_failed(session: Session, *, broadcast_id: int, now: datetime | None = None) -> int:
+def retry_failed(
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
+) -> int:
     """Send the failed deliveries of the last run again; how many."""
     now = now or utcnow()
     broadcast = _locked(session, broadcast_id)
@@ -271,6 +279,15 @@ def retry_failed(session: Session, *, broadcast_id: int, now: datetime | None = 
     run.resumed_at = now
     run.finished_at = None
     run.reason = None
+    record(
+        session,
+        broadcast_id=broadcast_id,
+        kind="retried",
+        actor=actor,
+        run_id=run.id,
+        at=now,
+        deliveries=int(retried),
+    )
     _touched(broadcast, now)
     return int(retried)
 

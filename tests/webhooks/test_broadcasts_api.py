@@ -85,6 +85,10 @@ async def test_broadcast_reaches_every_group_of_the_ward_once_on_both_channels(
     assert [c.chat_id for c in zalo.sent("sendMessage")] == [ZALO_GROUP]
     (run,) = await get(running, f"/{broadcast_id}/runs")
     assert (run["status"], run["targets"], run["sent"], run["failures"]) == ("done", 4, 4, {})
+    timeline = [(e["kind"], e["actor"]) for e in done["events"]]
+    assert timeline == [("created", "api"), ("run_started", "system"), ("run_done", "system")]
+    assert done["events"][1]["details"]["targets"] == 4
+    assert done["events"][2]["details"] == {"sent": 4, "failed": 0, "cancelled": 0}
     metrics = (await running.client.get("/metrics")).text
     assert 'tinbao_outbox_sent_total{channel="telegram",lane="bulk"} 3.0' in metrics
     assert 'tinbao_outbox_sent_total{channel="zalo",lane="bulk"} 1.0' in metrics
@@ -153,6 +157,8 @@ async def test_broadcast_pause_resume_cancel_and_conflicts(running: Running) -> 
     assert (await post(running, "/999/pause")).status_code == 404
     listed = await get(running, "")
     assert [b["id"] for b in listed["items"]] == [broadcast_id]
+    timeline = [e["kind"] for e in (await get(running, f"/{broadcast_id}"))["events"]]
+    assert timeline == ["created", "paused", "resumed", "cancelled"]
 
 
 @pytest.mark.parametrize(
