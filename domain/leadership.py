@@ -64,19 +64,6 @@ def acquire_leadership(
         return Leadership(name=name, holder=holder, token=token)
 
 
-def still_leading(db: Database, leadership: Leadership, *, now: datetime | None = None) -> bool:
-    """Whether the lease is still ours and unexpired; checked before each batch."""
-    now = now or utcnow()
-    with db.session() as session:
-        lease = session.get(LeaderLease, leadership.name)
-        return (
-            lease is not None
-            and lease.holder == leadership.holder
-            and lease.token == leadership.token
-            and lease.expires_at > now
-        )
-
-
 def release_leadership(db: Database, leadership: Leadership) -> None:
     """Give the lease up at once, so another process can lead without waiting."""
     with db.session() as session:
