@@ -41,7 +41,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "media_dir": tmp_path / "media",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def with_telegram(fake_url: str, token: str = "123:TEST") -> dict[str, Any]:
