@@ -23,8 +23,8 @@ import httpx
 from _common import machine, table, write_results  # puts the repository on sys.path
 from sqlalchemy import text
 
+from core.db import Database
 from domain.chats.service import issue_link_code, record_chat, redeem_link_code
-from domain.db import Database
 from migrations.runner import upgrade_to_head
 from tests.factories import make_area
 from tests.fakes import FakeTelegram

@@ -40,9 +40,9 @@ from bot.sender.loop import Sender
 from bot.sender.outcomes import Delivery
 from bot.sender.telegram import TelegramTransport
 from bot.telegram.client import make_bot
-from domain.db import Database
-from domain.leadership import acquire_leadership
-from domain.metrics import Metrics
+from core.db import Database
+from core.leadership import acquire_leadership
+from core.metrics import Metrics
 from domain.outbox.messages import Outgoing
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
 from domain.outbox.service import enqueue

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.db import Database
+from core.db import Database
 from migrations.runner import upgrade_to_head
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running, make_settings, serving, with_platforms

@@ -13,7 +13,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import domain.models  # noqa: F401  (every table on the metadata)
-from domain.db import Database
+from core.db import Database
 from migrations.runner import current_revision, head_revision, upgrade_to_head
 from tests.conftest import ENGINES
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from core.db import Database
 from domain.chats.models import Channel
-from domain.db import Database
 from domain.outbox.messages import MessageKind, Outgoing, split_text
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
 

@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.inbox_worker import InboxWorker
-from domain.db import Database, utcnow
+from core.db import Database, utcnow
+from core.metrics import Metrics
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import NewUpdate, finish_update, redact_payloads, store_updates
-from domain.metrics import Metrics
 
 
 class RecordingHandler:

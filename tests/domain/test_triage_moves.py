@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from domain.db import Database
+from core.db import Database
 from domain.reports.models import Report, Status
 from domain.reports.service import timeline
 from domain.reports.triage import MOVES, Move, MoveRefused, Officer, apply_move

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from core.logs import configure_logging
 from tests.conftest import FIXTURES
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import (
@@ -22,7 +23,6 @@ from tests.harness import (
     with_telegram,
     with_zalo,
 )
-from tinbao.logs import configure_logging
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.reporting.police import route_report
+from core.db import utcnow
 from domain.chats.service import issue_link_code, record_chat, redeem_link_code
-from domain.db import utcnow
 from domain.people.service import remember_person
 from domain.reports.models import Source
 from domain.reports.service import NewReport, file_report

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, String, update
 from sqlmodel import Field, SQLModel
 
-from domain.db import Database, UTCDateTime, utcnow
+from core.db import Database, UTCDateTime, utcnow
 
 
 class LeaderLease(SQLModel, table=True):
