@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from domain.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, utcnow
 
 
 class BroadcastStatus(StrEnum):

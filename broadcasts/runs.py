@@ -17,9 +17,9 @@ from broadcasts.service import OPEN_ROWS, pause_run, run_counts
 from broadcasts.targets import UnknownAreas, write_deliveries
 from broadcasts.texts import broadcast_text
 from broadcasts.timeline import SYSTEM, record
-from domain.db import Database, utcnow
+from core.db import Database, utcnow
+from core.settings import Settings
 from domain.outbox.models import OutboxMessage, OutboxStatus
-from domain.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from sqlmodel import col
 from broadcasts.models import Broadcast, BroadcastStatus
 from broadcasts.plans import release_time
 from broadcasts.runs import Pass, advance_broadcasts
-from domain.db import Database, utcnow
-from domain.settings import Settings
+from core.db import Database, utcnow
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

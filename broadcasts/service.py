@@ -23,9 +23,9 @@ from broadcasts.plans import (
 from broadcasts.targets import ALL, UnknownAreas, area_ids
 from broadcasts.texts import text_of
 from broadcasts.timeline import record
-from domain.db import Database, utcnow
+from core.db import Database, utcnow
+from core.settings import Settings
 from domain.outbox.models import OutboxMessage, OutboxStatus
-from domain.settings import Settings
 
 OPEN_ROWS = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.HELD.value)
 

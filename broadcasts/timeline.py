@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from broadcasts.models import BroadcastEvent
-from domain.db import utcnow
+from core.db import utcnow
 
 SYSTEM = "system"  # the leader's own doing: runs started, missed, finished, paused by errors
 

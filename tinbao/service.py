@@ -28,15 +28,15 @@ from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
 from broadcasts.service import delivery_counts
-from domain.db import Database
+from core.db import Database
+from core.leadership import Leadership, acquire_leadership, release_leadership
+from core.metrics import Metrics, Reading
+from core.sealing import Sealer
+from core.settings import Settings, resolve_secret_key
 from domain.inbox.service import count_by_status
-from domain.leadership import Leadership, acquire_leadership, release_leadership
-from domain.metrics import Metrics, Reading
 from domain.outbox.delivery import requeue_stale_sending
 from domain.outbox.service import outbox_counts
-from domain.people.sealing import Sealer
 from domain.reports.queries import unrouted_count
-from domain.settings import Settings, resolve_secret_key
 from tinbao.leader_duties import LeaderDuties
 from webhooks.app import create_app
 from webhooks.inbox_writer import InboxWriter

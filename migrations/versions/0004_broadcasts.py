@@ -10,14 +10,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import domain.db
+import core.db
 
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UTC = domain.db.UTCDateTime(timezone=True)
+UTC = core.db.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

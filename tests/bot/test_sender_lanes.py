@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.db import Database
+from core.db import Database
 from domain.outbox.models import Lane
 from tests.bot.test_sender import put, put_each, sending, settle, telegram_transport, texts
 from tests.fakes import FakeTelegram

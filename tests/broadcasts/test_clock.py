@@ -11,8 +11,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from broadcasts.plans import BroadcastRequest
 from broadcasts.scheduled import BroadcastClock
 from broadcasts.service import cancel_broadcast, create_broadcast
+from core.db import Database
 from domain.areas.models import AreaKind
-from domain.db import Database
 from tests.factories import make_area
 from tests.harness import make_settings
 

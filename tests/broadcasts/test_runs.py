@@ -25,10 +25,10 @@ from broadcasts.service import (
     retry_failed,
     run_counts,
 )
+from core.db import Database
+from core.settings import Settings
 from domain.areas.models import AreaKind
-from domain.db import Database
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
-from domain.settings import Settings
 from tests.factories import make_area, make_group
 from tests.harness import make_settings
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
+from core.db import Database
 from domain.areas.models import AreaKind
-from domain.db import Database
 from tests.factories import make_area, make_group
 from tests.fakes import FakeTelegram
 from tests.harness import ADMIN_TOKEN

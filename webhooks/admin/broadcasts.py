@@ -30,8 +30,8 @@ from broadcasts.service import (
 )
 from broadcasts.texts import broadcast_text, request_text
 from broadcasts.timeline import events_of
+from core.settings import Settings
 from domain.chats.models import Channel
-from domain.settings import Settings
 from webhooks.admin.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from webhooks.admin.types import Timestamp
 from webhooks.state import AppState, StateDep
