@@ -28,10 +28,12 @@ async def test_clock_wakeups_follow_the_table_and_survive_a_restart(
     at_night = at_noon.replace(hour=23)
     with db.session() as session:
         make_area(session, code="SL", name="Sơn La", kind=AreaKind.PROVINCE)
-        ids = []
+        ids: list[int] = []
         for when, urgent in ((at_noon, False), (at_night, False), (at_night, True)):
             request = BroadcastRequest(areas=("SL",), text="Khóa xe.", send_at=when, urgent=urgent)
-            ids.append(create_broadcast(session, request, settings=settings).id)
+            created = create_broadcast(session, request, settings=settings).id
+            assert created is not None
+            ids.append(created)
 
     def wakeups(clock_scheduler: AsyncIOScheduler) -> dict[str, datetime]:
         return {job.id: job.next_run_time for job in clock_scheduler.get_jobs()}
