@@ -55,6 +55,16 @@ def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tag.strip().lower() for tag in tags))
 
 
+def cleaned(draft: Draft) -> Draft:
+    """A draft in NFC, trimmed, tags lower-cased once each; empty optional fields left out."""
+    return Draft(
+        title=Words(vi=clean(draft.title.vi) or "", en=clean(draft.title.en) or None),
+        text=Words(vi=clean(draft.text.vi) or "", en=clean(draft.text.en) or None),
+        tags=clean_tags(draft.tags),
+        image=clean(draft.image) or None,
+    )
+
+
 def _length_problems(name: str, value: str | None, *, limit: int, required: bool) -> list[str]:
     if not value:
         return [f"{name} is empty"] if required else []
@@ -96,8 +106,6 @@ def draft_problems(draft: Draft, *, english_required: bool = False) -> list[str]
         for tag in draft.tags
         if not TAG.fullmatch(tag)
     ]
-    if draft.image is not None and not draft.image:
-        problems.append("image is empty: leave it out instead")
-    elif draft.image is not None and len(draft.image) > MAX_IMAGE:
+    if draft.image is not None and len(draft.image) > MAX_IMAGE:
         problems.append(f"image is longer than {MAX_IMAGE} characters")
     return problems

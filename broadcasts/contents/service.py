@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from broadcasts.contents.library import OPERATOR_PREFIX, LibraryMessage, shipped_library
-from broadcasts.contents.rules import Draft, Words, draft_problems, message_of
+from broadcasts.contents.rules import Draft, Words, cleaned, draft_problems, message_of
 from broadcasts.models import Content
 from domain.db import utcnow
 from domain.text import fold
@@ -164,6 +164,7 @@ def list_contents(
 
 
 def _checked(draft: Draft) -> Draft:
+    draft = cleaned(draft)
     problems = draft_problems(draft)
     if draft.image and not draft.image.startswith("https://"):
         problems.append("image must be an https:// address")

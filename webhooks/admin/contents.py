@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict
 
-from broadcasts.contents.rules import Draft, Words, clean, clean_tags
+from broadcasts.contents.rules import Draft, Words
 from broadcasts.contents.service import (
     ContentError,
     SafetyMessage,
@@ -125,10 +125,10 @@ def get_contents(
 def post_content(body: ContentIn, state: StateDep) -> ContentOut:
     """Add an operator's message under a new id ("op-" and its title's words)."""
     draft = Draft(
-        title=Words(vi=clean(body.title) or "", en=clean(body.title_en) or None),
-        text=Words(vi=clean(body.text) or "", en=clean(body.text_en) or None),
-        tags=clean_tags(body.tags),
-        image=clean(body.image),
+        title=Words(vi=body.title, en=body.title_en),
+        text=Words(vi=body.text, en=body.text_en),
+        tags=tuple(body.tags),
+        image=body.image,
     )
     with state.db.session() as session:
         try:
@@ -155,14 +155,15 @@ def _patched(message: SafetyMessage, body: ContentPatch) -> Draft:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{name} cannot be null")
 
     def pick(name: str, current: str | None) -> str | None:
-        return (clean(getattr(body, name)) or None) if name in given else current
+        value: str | None = getattr(body, name) if name in given else current
+        return value
 
     return Draft(
         title=Words(
             vi=pick("title", message.title.vi) or "", en=pick("title_en", message.title.en)
         ),
         text=Words(vi=pick("text", message.text.vi) or "", en=pick("text_en", message.text.en)),
-        tags=clean_tags(body.tags) if body.tags is not None else message.tags,
+        tags=tuple(body.tags) if body.tags is not None else message.tags,
         image=pick("image", message.image),
     )
 
