@@ -32,7 +32,7 @@ class UnknownContent(LookupError):
         super().__init__(f"safety message {key!r} {'is retired' if retired else 'does not exist'}")
 
 
-class ShippedContent(PermissionError):
+class ShippedContent(Exception):
     """A shipped message cannot be changed or retired."""
 
     def __init__(self, key: str) -> None:
@@ -111,8 +111,7 @@ def find_content(session: Session, *, key: str) -> SafetyMessage | None:
 
 
 def get_content(session: Session, *, key: str, locale: str = "vi") -> ContentText:
-    """What a broadcast of this message sends in a locale ('vi' or 'en'; English falls back
-    to Vietnamese); UnknownContent for an id that does not exist or was retired."""
+    """What a broadcast of this message sends; UnknownContent if it is unknown or retired."""
     message = find_content(session, key=key)
     if message is None or message.retired:
         raise UnknownContent(key, retired=message is not None)
@@ -134,10 +133,7 @@ def list_contents(
     after: str | None = None,
     limit: int = 50,
 ) -> list[SafetyMessage]:
-    """Shipped messages by id, then operators' by age; retired ones only when `retired`.
-
-    `after` is the id of the last message of the previous page (ContentError if unknown).
-    """
+    """Shipped messages by id, then operators' by age (the retired only, if `retired`), after `after`."""
     tag = tag.strip().lower() if tag is not None else None
     library = shipped_library()
     order = {m.id: position for position, m in enumerate(library.messages)}
@@ -174,7 +170,7 @@ def _checked(draft: Draft) -> Draft:
 
 
 def _new_key(session: Session, title: str) -> str:
-    """ "op-" and the title's words without diacritics, with a number if that is taken."""
+    """The title's words without diacritics after "op-", with a number if that key is taken."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(title)).strip("-")[:MAX_SLUG].strip("-") or "message"
     base = f"{OPERATOR_PREFIX}{slug}"
     taken = set(

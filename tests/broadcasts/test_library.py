@@ -10,7 +10,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from broadcasts.contents.library import (
@@ -157,6 +157,8 @@ def test_load_library_refuses_unreadable_files_and_names_them(
     assert complaint in str(raised.value)
 
 
+# No example database, and no deadline: file writes on a busy machine are slow, not wrong.
+PROPERTY = settings(max_examples=100, deadline=None, database=None)
 REQUIRED = ["title.vi", "title.en", "text.vi", "text.en", "tags"]
 NAMES = st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True).filter(
     lambda name: not name.startswith("op-")
@@ -167,6 +169,7 @@ WORDS = st.text(
 ).filter(lambda text: bool(clean(text)))
 
 
+@PROPERTY
 @given(missing=st.sampled_from(REQUIRED), name=NAMES)
 def test_load_library_refuses_any_file_missing_a_key(missing: str, name: str) -> None:
     data = valid_message()
@@ -183,6 +186,7 @@ def test_load_library_refuses_any_file_missing_a_key(missing: str, name: str) ->
     assert f"{missing} is missing" in str(raised.value)
 
 
+@PROPERTY
 @given(name=NAMES, vi=WORDS, en=WORDS)
 def test_load_library_keeps_any_words_that_fit(name: str, vi: str, en: str) -> None:
     data = valid_message() | {"text": {"vi": vi, "en": en}}
