@@ -134,7 +134,7 @@ def list_contents(
     limit: int = 50,
 ) -> list[SafetyMessage]:
     """Shipped messages by id, then operators' by age (the retired only, if `retired`), after `after`."""
-    tag = tag.strip().lower() if tag is not None else None
+    tag = (tag or "").strip().lower() or None
     library = shipped_library()
     order = {m.id: position for position, m in enumerate(library.messages)}
     shipped = [] if retired else [m for m in library.messages if tag is None or tag in m.tags]

@@ -61,6 +61,7 @@ async def test_contents_list_the_shipped_library_first(running: Running) -> None
     assert police["text"] == police["texts"]["vi"] and "113" in police["texts"]["en"]
     fire = await listed(running, tag="fire")
     assert fire and all("fire" in i["tags"] for i in fire)
+    assert len(await listed(running, tag="")) == len(items)
 
 
 async def test_contents_answer_in_the_configured_locale(database_url: str, tmp_path: Path) -> None:
