@@ -21,7 +21,7 @@ from broadcasts.plans import (
     release_time,
 )
 from broadcasts.targets import ALL, UnknownAreas, area_ids
-from broadcasts.texts import text_of
+from broadcasts.texts import request_text
 from broadcasts.timeline import record
 from core.db import Database, utcnow
 from core.settings import Settings
@@ -62,8 +62,7 @@ def create_broadcast(
     else:
         assert request.content_id is not None
         check_text(
-            text_of(session, key=request.content_id, locale=settings.locale),
-            channels=request.channels,
+            request_text(session, request, locale=settings.locale), channels=request.channels
         )
     try:
         area_ids(session, audience_of(request))
