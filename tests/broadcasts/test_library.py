@@ -165,7 +165,7 @@ NAMES = st.from_regex(r"[a-z0-9][a-z0-9-]{0,30}", fullmatch=True).filter(
 )
 # TOML escapes only Unicode scalar values: no surrogates, so no pairs for astral characters.
 WORDS = st.text(
-    st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), min_size=1, max_size=300
+    st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs"]), min_size=1, max_size=300
 ).filter(lambda text: bool(clean(text)))
 
 
