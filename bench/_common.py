@@ -40,14 +40,20 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    try:
+        wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+        wrk_version = (
+            (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else ""
+        )
+    except FileNotFoundError:  # only bench/ingest.py needs it
+        wrk_version = "not installed"
     return {
         "nproc": os.cpu_count(),
         "cpu": model,
         "memory_mb": mem_kb // 1024,
         "python": platform.python_version(),
         "kernel": platform.release(),
-        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",
+        "wrk": wrk_version,
         "loadavg_at_start": os.getloadavg(),
         "code": code_version(),
     }

@@ -1,0 +1,441 @@
+"""Broadcasts end to end: fan-out at Telegram's limit, a kill -9 mid-run, sender capacity, scale.
+
+1. fan-out: a broadcast created by broadcasts.service.create_broadcast to the N community
+   groups of a province, started by the leader's clock (BroadcastClock, APScheduler, and
+   advance_broadcasts) when it falls due, delivered by the real Sender and TelegramTransport to
+   FakeTelegram with Telegram's limits, in a process of its own. ratio = (N - 1)/30 s over the
+   time from the run's start (its started_at) to the fake receiving the last message.
+2. crash: the same through `tinbao serve` as a child process, killed with SIGKILL a third of the
+   way and started again; repeats per group against the sends in flight (bench/_crash.py).
+3. capacity: N rows of one run sent by one Sender as fast as it can, to FakeTelegram without
+   limits and with the pacer set to 1,000,000 a second (TINBAO_TELEGRAM_MESSAGES_PER_SECOND);
+   against the fake's own rate for a plain httpx loop with as many connections (the baseline).
+4. national: one advance_broadcasts pass that starts a run for 100,000 groups of 34 provinces,
+   timed, and its process's peak resident memory (bench/_national.py).
+
+    .venv/bin/python bench/broadcasts.py --postgres
+    .venv/bin/python bench/broadcasts.py --only capacity --postgres --py-spy /tmp/pyspy/bin/py-spy
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, machine, write_results
+from _country import build_country
+from _fake_process import FakeTelegramProcess
+from _report import print_report
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sender import BROADCAST, PER_SECOND, TOKEN, CountingTransport, measure, unfinished
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.sender.loop import Sender
+from bot.sender.telegram import TelegramTransport
+from bot.telegram.client import make_bot
+from broadcasts.models import BroadcastRun
+from broadcasts.plans import BroadcastRequest
+from broadcasts.runs import advance_broadcasts
+from broadcasts.scheduled import BroadcastClock
+from broadcasts.service import create_broadcast
+from domain.db import Database, utcnow
+from domain.leadership import acquire_leadership
+from domain.metrics import Metrics
+from domain.settings import Settings
+from migrations.runner import upgrade_to_head
+from tests.harness import make_settings
+
+UNPACED = 1_000_000.0  # TINBAO_TELEGRAM_MESSAGES_PER_SECOND for the capacity run
+BASELINE_CONNECTIONS = 64  # as many as make_bot's pool
+LEAD = 1.5  # seconds from creating a broadcast to its due time
+
+
+def settings_for(url: str, workdir: Path, **more: Any) -> Settings:
+    """The service's settings for a run: no quiet hours, so that it is timed at any hour."""
+    return make_settings(url, workdir, quiet_hours="", **more)
+
+
+def fresh_db(url: str, n: int, *, noise: bool) -> tuple[Database, list[str], list[str]]:
+    """A migrated database with n Telegram community groups in one province; (db, codes, ids)."""
+    from _country import telegram_group
+
+    db = Database(url)
+    upgrade_to_head(db)
+    country = build_country(
+        db, provinces=1, wards_per_province=max(1, n // 100), hamlets_per_ward=5, groups=n,
+        noise=noise,
+    )  # fmt: skip
+    return db, country.province_codes, [telegram_group(i) for i in range(n)]
+
+
+def create(db: Database, settings: Settings, areas: list[str] | None, due: datetime) -> int:
+    """A one-off broadcast of BROADCAST to the areas, as the API creates it."""
+    request = BroadcastRequest(
+        areas=None if areas is None else tuple(areas), text=BROADCAST, send_at=due
+    )
+    with db.session() as session:
+        broadcast = create_broadcast(session, request, settings=settings)
+        assert broadcast.id is not None
+        return broadcast.id
+
+
+def run_row(db: Database) -> BroadcastRun:
+    """The newest run."""
+    with db.reading() as session:
+        run = session.scalars(select(BroadcastRun).order_by(col(BroadcastRun.id).desc())).first()
+    assert run is not None
+    return run
+
+
+async def fan_out(url: str, fake: FakeTelegramProcess, n: int, workdir: Path) -> dict[str, Any]:
+    """Broadcast to n groups through the leader's clock and the Sender; measure from the run's start."""
+    db, codes, chats = fresh_db(url, n, noise=True)
+    settings = settings_for(url, workdir)
+    bot = make_bot(token=TOKEN, api_url=fake.url)
+    await bot.initialize()
+    fake.reset()
+    lease = acquire_leadership(db, name="leader", holder="bench", ttl=timedelta(hours=1))
+    assert lease is not None
+    transport = CountingTransport(TelegramTransport(bot, per_second=PER_SECOND))
+    sender = Sender(db, {"telegram": transport}, Metrics(), lambda: lease)
+    # (wall, monotonic) at each time the clock was read: the run's started_at is one of them.
+    stamps: list[tuple[datetime, float]] = []
+
+    def clock() -> datetime:
+        now = utcnow()
+        stamps.append((now, time.monotonic()))
+        return now
+
+    scheduler = AsyncIOScheduler(timezone=settings.timezone)
+    scheduler.start()
+    clock_ = BroadcastClock(
+        db, settings=settings, scheduler=scheduler, on_outbox=sender.notify, clock=clock
+    )
+    tasks = [asyncio.create_task(sender.run()), asyncio.create_task(clock_.run())]
+    give_up = time.monotonic() + 3 * n / PER_SECOND + 60
+    try:
+        due = utcnow() + timedelta(seconds=LEAD)
+        await asyncio.to_thread(create, db, settings, codes, due)
+        clock_.wake()  # as the API does after creating one
+        while transport.delivered < n and time.monotonic() < give_up:
+            transport.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(transport.changed.wait(), 0.5)
+        delivered_at = time.monotonic()
+        while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        recorded_at = time.monotonic()
+    finally:
+        sender.stop()
+        clock_.stop()
+        for task in tasks:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 30)
+        scheduler.shutdown(wait=False)
+        await bot.shutdown()
+    run = run_row(db)
+    left = await asyncio.to_thread(unfinished, db)
+    db.dispose()
+    assert run.started_at is not None
+    started = min(stamps, key=lambda s: abs((s[0] - run.started_at).total_seconds()))[1]  # type: ignore[operator]
+    calls, violations = fake.calls()
+    result = measure(
+        calls, violations, n, chats, False, (started, None, delivered_at, recorded_at), left
+    )
+    last = started + result["wall_start_to_last_call_s"]
+    bound = (n - 1) / PER_SECOND
+    return result | {
+        "run_targets": run.targets,
+        "run_status_after": run.status,
+        "due_to_run_start_s": round((run.started_at - due).total_seconds(), 3),
+        "run_start_to_last_s": round(last - started, 3),
+        "ratio_from_run_start": round(bound / (last - started), 4),
+    }
+
+
+async def capacity(
+    url: str, fake: FakeTelegramProcess, n: int, workdir: Path, py_spy: str | None
+) -> dict[str, Any]:
+    """How many deliveries a second one Sender records when neither pacer nor platform limits it."""
+    db, codes, chats = fresh_db(url, n, noise=False)
+    settings = settings_for(url, workdir, telegram_messages_per_second=UNPACED)
+    due = utcnow() + timedelta(seconds=1)
+    await asyncio.to_thread(create, db, settings, codes, due)
+    passed = await asyncio.to_thread(
+        advance_broadcasts, db, settings=settings, now=due + timedelta(seconds=1)
+    )
+    assert passed.started == 1, passed
+    bot = make_bot(token=TOKEN, api_url=fake.url)
+    await bot.initialize()
+    fake.reset()
+    lease = acquire_leadership(db, name="leader", holder="bench", ttl=timedelta(hours=1))
+    assert lease is not None
+    transport = CountingTransport(
+        TelegramTransport(bot, per_second=settings.telegram_messages_per_second)
+    )
+    sender = Sender(db, {"telegram": transport}, Metrics(), lambda: lease)
+    profile = None
+    if py_spy:
+        from _profile import record
+
+        out = ROOT / "bench" / "results" / "profiles" / f"broadcasts-capacity-{_engine(url)}.raw"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        profile = (record(py_spy, os.getpid(), int(n / 300) + 5, out, mode="gil"), out)
+        await asyncio.sleep(1.0)  # py-spy attaches
+    cpu_before = time.process_time()
+    started = time.monotonic()
+    task = asyncio.create_task(sender.run())
+    give_up = started + 240
+    try:
+        while transport.delivered < n and time.monotonic() < give_up:
+            transport.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(transport.changed.wait(), 0.5)
+        delivered_at = time.monotonic()
+        while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db):  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+        recorded_at = time.monotonic()
+    finally:
+        sender.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 30)
+        await bot.shutdown()
+    cpu = time.process_time() - cpu_before
+    left = await asyncio.to_thread(unfinished, db)
+    db.dispose()
+    calls, violations = fake.calls()
+    result = measure(
+        calls, violations, n, chats, False, (started, None, delivered_at, recorded_at), left
+    )
+    seconds = recorded_at - started
+    result |= {
+        "recorded_per_s": round(n / seconds, 1),
+        "calls_per_s": result.pop("achieved_per_s"),
+        "cpu_ms_per_delivery": round(1000 * cpu / n, 3),
+        "cpu_share_of_wall": round(cpu / seconds, 2),
+    }
+    for key in ("ratio", "bound_s", "messages_in_span"):
+        result.pop(key)
+    if profile is not None:
+        from _profile import compress, report
+
+        profile[0].wait()
+        result["profile"] = str(compress(profile[1]).relative_to(ROOT))
+        result["profile_report"] = report(profile[1].with_suffix(".raw.gz"), mode="gil")
+    return result
+
+
+async def baseline(fake: FakeTelegramProcess, n: int) -> dict[str, Any]:
+    """The fake's own rate for n sendMessage calls on 64 connections: httpx, then raw HTTP/1.1."""
+    import httpx
+
+    url = f"{fake.url}/bot{TOKEN}/sendMessage"
+    limits = httpx.Limits(max_connections=BASELINE_CONNECTIONS)
+    found: dict[str, Any] = {"requests": n, "connections": BASELINE_CONNECTIONS}
+    fake.reset()
+    queue = iter(range(n))
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            for i in queue:
+                answer = await client.post(
+                    url, json={"chat_id": -1002000000000 - i, "text": BROADCAST}
+                )
+                answer.raise_for_status()
+
+        found["httpx_per_s"], found["httpx_cpu_ms"] = await _timed(worker, n)
+    fake.reset()
+    host, port = fake.url.removeprefix("http://").split(":")
+    queue = iter(range(n))
+
+    async def raw_worker() -> None:
+        # Keep-alive HTTP/1.1 over asyncio streams: what the fake serves with no client cost.
+        reader, writer = await asyncio.open_connection(host, int(port))
+        for i in queue:
+            body = json.dumps({"chat_id": -1002000000000 - i, "text": BROADCAST}).encode()
+            head = f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            writer.write(head.encode() + body)
+            answer = await reader.readuntil(b"\r\n\r\n")
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:40]
+            length = next(
+                x for x in answer.lower().split(b"\r\n") if x.startswith(b"content-length")
+            )
+            await reader.readexactly(int(length.split(b":")[1]))
+        writer.close()
+
+    found["raw_per_s"], found["raw_cpu_ms"] = await _timed(raw_worker, n)
+    return found
+
+
+async def _timed(worker: Any, n: int) -> tuple[float, float]:
+    """(calls a second, client CPU ms a call) of BASELINE_CONNECTIONS workers making n calls."""
+    cpu = time.process_time()
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(BASELINE_CONNECTIONS)))
+    seconds = time.monotonic() - started
+    return round(n / seconds, 1), round(1000 * (time.process_time() - cpu) / n, 3)
+
+
+def national(url: str, workdir: Path, groups: int) -> list[dict[str, Any]]:
+    """Start a run for `groups` groups of 34 provinces, twice: to `all`, then to each province."""
+    from _national import start_run
+
+    db = Database(url)
+    upgrade_to_head(db)
+    setup = time.monotonic()
+    country = build_country(
+        db, provinces=34, wards_per_province=100, hamlets_per_ward=10, groups=groups, zalo_every=3
+    )
+    settings = settings_for(url, workdir)
+    first = utcnow() + timedelta(minutes=1)
+    create(db, settings, None, first)
+    create(db, settings, country.province_codes, first + timedelta(minutes=1))
+    db.dispose()
+    setup_s = time.monotonic() - setup
+    results = []
+    for label, now in (
+        ("all", first + timedelta(seconds=1)),
+        ("34 provinces (after the first run's rows)", first + timedelta(minutes=1, seconds=1)),
+    ):
+        found = start_run(url, now, workdir)
+        results.append(
+            found | {
+                "audience": label, "targets": country.targets, "others": country.others,
+                "areas": 34 + country.wards + country.hamlets, "setup_s": round(setup_s, 1),
+            }
+        )  # fmt: skip
+        print(f"  {label}: {found['pass_s']} s, peak {found['peak_rss_mb']} MB", file=sys.stderr)
+    return results
+
+
+def _engine(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
+
+
+async def run_all(
+    args: argparse.Namespace, engines: dict[str, Any], workdir: Path
+) -> dict[str, Any]:
+    """Every part asked for, on every engine, each on fresh databases."""
+    out: dict[str, Any] = {
+        "fan_out": [],
+        "crash": [],
+        "capacity": [],
+        "baseline": [],
+        "national": [],
+    }
+    limited = FakeTelegramProcess(TOKEN)
+    unlimited = FakeTelegramProcess(TOKEN, limits=False)
+    try:
+        for engine, make_url in engines.items():
+            extra = {"engine": engine}
+            if "fanout" in args.only:
+                for n in args.groups:
+                    print(f"{engine}: fan-out to {n} groups ...", file=sys.stderr, flush=True)
+                    found = await fan_out(make_url(f"fan{n}"), limited, n, workdir)
+                    out["fan_out"].append(found | extra | _load())
+                    print(f"  ratio {found['ratio_from_run_start']}", file=sys.stderr)
+            if "crash" in args.only:
+                from _crash import crash_run
+
+                print(f"{engine}: kill -9 mid fan-out ...", file=sys.stderr, flush=True)
+                found = await asyncio.to_thread(
+                    crash_run, make_url("crash"), limited, TOKEN, args.crash_groups,
+                    workdir / f"crash-{engine}", BROADCAST,
+                )  # fmt: skip
+                out["crash"].append(found | extra | _load())
+            if "capacity" in args.only:
+                print(f"{engine}: capacity, {args.capacity} deliveries ...", file=sys.stderr)
+                out["baseline"].append(await baseline(unlimited, args.capacity) | extra | _load())
+                found = await capacity(
+                    make_url("capacity"), unlimited, args.capacity, workdir, args.py_spy
+                )
+                out["capacity"].append(found | extra | _load())
+                print(f"  {found['recorded_per_s']} recorded/s", file=sys.stderr)
+            if "national" in args.only:
+                print(f"{engine}: national scale ...", file=sys.stderr, flush=True)
+                for found in await asyncio.to_thread(
+                    national, make_url("national"), workdir, args.national
+                ):
+                    out["national"].append(found | extra | _load())
+    finally:
+        limited.stop()
+        unlimited.stop()
+    return out
+
+
+def _load() -> dict[str, float]:
+    return {"loadavg_1m_after": round(os.getloadavg()[0], 2)}
+
+
+def main() -> None:
+    """Parse options, start the databases, run, report."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", default="fanout,crash,capacity,national", help="parts to run")
+    parser.add_argument("--groups", default="300,1000", help="fan-out sizes N")
+    parser.add_argument("--crash-groups", type=int, default=300)
+    parser.add_argument("--capacity", type=int, default=5000, help="deliveries in the capacity run")
+    parser.add_argument("--national", type=int, default=100_000, help="groups in the national run")
+    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--pg-fast", action="store_true", help="PostgreSQL with fsync=off")
+    parser.add_argument("--py-spy", help="path to py-spy: profile the capacity run (GIL)")
+    parser.add_argument("--out", type=Path, help="results file")
+    args = parser.parse_args()
+    args.groups = [int(x) for x in args.groups.split(",")]
+    args.only = set(args.only.split(","))
+    info = machine()
+    print(f"machine: {info}")
+    workdir = Path(tempfile.mkdtemp(prefix="tinbao-bench-broadcasts-"))
+    pg = None
+    engines: dict[str, Any] = {}
+    try:
+        if not args.no_sqlite:
+            engines["sqlite"] = lambda name: f"sqlite:///{workdir / name}.db"
+        if args.postgres:
+            from _postgres import start_postgres
+
+            pg = start_postgres(workdir / "pg", durable=not args.pg_fast)
+            info["postgres"] = {
+                k: pg.setting(k) for k in ("server_version", "fsync", "synchronous_commit")
+            }
+
+            def pg_url(name: str) -> str:
+                pg.create_database(name)
+                return pg.url(name)
+
+            engines["postgresql"] = pg_url
+        # As `tinbao serve` does before serving (tinbao/cli.py).
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
+        results = asyncio.run(run_all(args, engines, workdir))
+    finally:
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print_report(results)
+    settings = {
+        k: sorted(v) if isinstance(v, set) else v for k, v in vars(args).items() if k != "out"
+    }
+    info["loadavg_at_end"] = os.getloadavg()
+    path = write_results("broadcasts", {"machine": info, "settings": settings} | results, args.out)
+    print(f"\nresults: {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+if __name__ == "__main__":
+    main()
