@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import json
 import os
 import shutil
 import sys
@@ -33,70 +32,33 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from _capacity import baseline, capacity
 from _common import ROOT, machine, write_results
 from _country import build_country
 from _fake_process import FakeTelegramProcess
 from _report import print_report
+from _runs import create, fresh_db, run_row, settings_for
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sender import BROADCAST, PER_SECOND, TOKEN, CountingTransport, measure, unfinished
-from sqlalchemy import select
-from sqlmodel import col
+from sender import (
+    BROADCAST,
+    PER_SECOND,
+    TOKEN,
+    CountingTransport,
+    measure,
+    run_broadcast,
+    unfinished,
+)
 
 from bot.sender.loop import Sender
 from bot.sender.telegram import TelegramTransport
 from bot.telegram.client import make_bot
-from broadcasts.models import BroadcastRun
-from broadcasts.plans import BroadcastRequest
-from broadcasts.runs import advance_broadcasts
 from broadcasts.scheduled import BroadcastClock
-from broadcasts.service import create_broadcast
 from domain.db import Database, utcnow
 from domain.leadership import acquire_leadership
 from domain.metrics import Metrics
-from domain.settings import Settings
 from migrations.runner import upgrade_to_head
-from tests.harness import make_settings
 
-UNPACED = 1_000_000.0  # TINBAO_TELEGRAM_MESSAGES_PER_SECOND for the capacity run
-BASELINE_CONNECTIONS = 64  # as many as make_bot's pool
 LEAD = 1.5  # seconds from creating a broadcast to its due time
-
-
-def settings_for(url: str, workdir: Path, **more: Any) -> Settings:
-    """The service's settings for a run: no quiet hours, so that it is timed at any hour."""
-    return make_settings(url, workdir, quiet_hours="", **more)
-
-
-def fresh_db(url: str, n: int, *, noise: bool) -> tuple[Database, list[str], list[str]]:
-    """A migrated database with n Telegram community groups in one province; (db, codes, ids)."""
-    from _country import telegram_group
-
-    db = Database(url)
-    upgrade_to_head(db)
-    country = build_country(
-        db, provinces=1, wards_per_province=max(1, n // 100), hamlets_per_ward=5, groups=n,
-        noise=noise,
-    )  # fmt: skip
-    return db, country.province_codes, [telegram_group(i) for i in range(n)]
-
-
-def create(db: Database, settings: Settings, areas: list[str] | None, due: datetime) -> int:
-    """A one-off broadcast of BROADCAST to the areas, as the API creates it."""
-    request = BroadcastRequest(
-        areas=None if areas is None else tuple(areas), text=BROADCAST, send_at=due
-    )
-    with db.session() as session:
-        broadcast = create_broadcast(session, request, settings=settings)
-        assert broadcast.id is not None
-        return broadcast.id
-
-
-def run_row(db: Database) -> BroadcastRun:
-    """The newest run."""
-    with db.reading() as session:
-        run = session.scalars(select(BroadcastRun).order_by(col(BroadcastRun.id).desc())).first()
-    assert run is not None
-    return run
 
 
 async def fan_out(url: str, fake: FakeTelegramProcess, n: int, workdir: Path) -> dict[str, Any]:
@@ -165,129 +127,6 @@ async def fan_out(url: str, fake: FakeTelegramProcess, n: int, workdir: Path) ->
     }
 
 
-async def capacity(
-    url: str, fake: FakeTelegramProcess, n: int, workdir: Path, py_spy: str | None
-) -> dict[str, Any]:
-    """How many deliveries a second one Sender records when neither pacer nor platform limits it."""
-    db, codes, chats = fresh_db(url, n, noise=False)
-    settings = settings_for(url, workdir, telegram_messages_per_second=UNPACED)
-    due = utcnow() + timedelta(seconds=1)
-    await asyncio.to_thread(create, db, settings, codes, due)
-    passed = await asyncio.to_thread(
-        advance_broadcasts, db, settings=settings, now=due + timedelta(seconds=1)
-    )
-    assert passed.started == 1, passed
-    bot = make_bot(token=TOKEN, api_url=fake.url)
-    await bot.initialize()
-    fake.reset()
-    lease = acquire_leadership(db, name="leader", holder="bench", ttl=timedelta(hours=1))
-    assert lease is not None
-    transport = CountingTransport(
-        TelegramTransport(bot, per_second=settings.telegram_messages_per_second)
-    )
-    sender = Sender(db, {"telegram": transport}, Metrics(), lambda: lease)
-    profile = None
-    if py_spy:
-        from _profile import record
-
-        out = ROOT / "bench" / "results" / "profiles" / f"broadcasts-capacity-{_engine(url)}.raw"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        profile = (record(py_spy, os.getpid(), int(n / 300) + 5, out, mode="gil"), out)
-        await asyncio.sleep(1.0)  # py-spy attaches
-    cpu_before = time.process_time()
-    started = time.monotonic()
-    task = asyncio.create_task(sender.run())
-    give_up = started + 240
-    try:
-        while transport.delivered < n and time.monotonic() < give_up:
-            transport.changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(transport.changed.wait(), 0.5)
-        delivered_at = time.monotonic()
-        while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db):  # noqa: ASYNC110
-            await asyncio.sleep(0.005)
-        recorded_at = time.monotonic()
-    finally:
-        sender.stop()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 30)
-        await bot.shutdown()
-    cpu = time.process_time() - cpu_before
-    left = await asyncio.to_thread(unfinished, db)
-    db.dispose()
-    calls, violations = fake.calls()
-    result = measure(
-        calls, violations, n, chats, False, (started, None, delivered_at, recorded_at), left
-    )
-    seconds = recorded_at - started
-    result |= {
-        "recorded_per_s": round(n / seconds, 1),
-        "calls_per_s": result.pop("achieved_per_s"),
-        "cpu_ms_per_delivery": round(1000 * cpu / n, 3),
-        "cpu_share_of_wall": round(cpu / seconds, 2),
-    }
-    for key in ("ratio", "bound_s", "messages_in_span"):
-        result.pop(key)
-    if profile is not None:
-        from _profile import compress, report
-
-        profile[0].wait()
-        result["profile"] = str(compress(profile[1]).relative_to(ROOT))
-        result["profile_report"] = report(profile[1].with_suffix(".raw.gz"), mode="gil")
-    return result
-
-
-async def baseline(fake: FakeTelegramProcess, n: int) -> dict[str, Any]:
-    """The fake's own rate for n sendMessage calls on 64 connections: httpx, then raw HTTP/1.1."""
-    import httpx
-
-    url = f"{fake.url}/bot{TOKEN}/sendMessage"
-    limits = httpx.Limits(max_connections=BASELINE_CONNECTIONS)
-    found: dict[str, Any] = {"requests": n, "connections": BASELINE_CONNECTIONS}
-    fake.reset()
-    queue = iter(range(n))
-    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
-
-        async def worker() -> None:
-            for i in queue:
-                answer = await client.post(
-                    url, json={"chat_id": -1002000000000 - i, "text": BROADCAST}
-                )
-                answer.raise_for_status()
-
-        found["httpx_per_s"], found["httpx_cpu_ms"] = await _timed(worker, n)
-    fake.reset()
-    host, port = fake.url.removeprefix("http://").split(":")
-    queue = iter(range(n))
-
-    async def raw_worker() -> None:
-        # Keep-alive HTTP/1.1 over asyncio streams: what the fake serves with no client cost.
-        reader, writer = await asyncio.open_connection(host, int(port))
-        for i in queue:
-            body = json.dumps({"chat_id": -1002000000000 - i, "text": BROADCAST}).encode()
-            head = f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            writer.write(head.encode() + body)
-            answer = await reader.readuntil(b"\r\n\r\n")
-            assert answer.startswith(b"HTTP/1.1 200"), answer[:40]
-            length = next(
-                x for x in answer.lower().split(b"\r\n") if x.startswith(b"content-length")
-            )
-            await reader.readexactly(int(length.split(b":")[1]))
-        writer.close()
-
-    found["raw_per_s"], found["raw_cpu_ms"] = await _timed(raw_worker, n)
-    return found
-
-
-async def _timed(worker: Any, n: int) -> tuple[float, float]:
-    """(calls a second, client CPU ms a call) of BASELINE_CONNECTIONS workers making n calls."""
-    cpu = time.process_time()
-    started = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(BASELINE_CONNECTIONS)))
-    seconds = time.monotonic() - started
-    return round(n / seconds, 1), round(1000 * (time.process_time() - cpu) / n, 3)
-
-
 def national(url: str, workdir: Path, groups: int) -> list[dict[str, Any]]:
     """Start a run for `groups` groups of 34 provinces, twice: to `all`, then to each province."""
     from _national import start_run
@@ -320,10 +159,6 @@ def national(url: str, workdir: Path, groups: int) -> list[dict[str, Any]]:
     return results
 
 
-def _engine(url: str) -> str:
-    return "sqlite" if url.startswith("sqlite") else "postgresql"
-
-
 async def run_all(
     args: argparse.Namespace, engines: dict[str, Any], workdir: Path
 ) -> dict[str, Any]:
@@ -343,9 +178,18 @@ async def run_all(
             if "fanout" in args.only:
                 for n in args.groups:
                     print(f"{engine}: fan-out to {n} groups ...", file=sys.stderr, flush=True)
+                    # The baseline, just before: bench/sender.py's N outbox rows, no broadcast.
+                    direct = await run_broadcast(
+                        make_url(f"direct{n}"), limited, n, with_reply=False,
+                        give_up_after=3 * n / PER_SECOND + 30,
+                    )  # fmt: skip
+                    out["fan_out_direct"].append(direct | extra | _load())
                     found = await fan_out(make_url(f"fan{n}"), limited, n, workdir)
                     out["fan_out"].append(found | extra | _load())
-                    print(f"  ratio {found['ratio_from_run_start']}", file=sys.stderr)
+                    print(
+                        f"  ratio {found['ratio_from_run_start']}, direct rows {direct['ratio']}",
+                        file=sys.stderr,
+                    )
             if "crash" in args.only:
                 from _crash import crash_run
 
@@ -358,11 +202,13 @@ async def run_all(
             if "capacity" in args.only:
                 print(f"{engine}: capacity, {args.capacity} deliveries ...", file=sys.stderr)
                 out["baseline"].append(await baseline(unlimited, args.capacity) | extra | _load())
-                found = await capacity(
-                    make_url("capacity"), unlimited, args.capacity, workdir, args.py_spy
-                )
-                out["capacity"].append(found | extra | _load())
-                print(f"  {found['recorded_per_s']} recorded/s", file=sys.stderr)
+                for client in args.clients:
+                    found = await capacity(
+                        make_url(f"capacity_{client}"), unlimited, args.capacity, workdir,
+                        args.py_spy, client,
+                    )  # fmt: skip
+                    out["capacity"].append(found | extra | _load())
+                    print(f"  {client}: {found['recorded_per_s']} recorded/s", file=sys.stderr)
             if "national" in args.only:
                 print(f"{engine}: national scale ...", file=sys.stderr, flush=True)
                 for found in await asyncio.to_thread(
@@ -388,6 +234,11 @@ def main() -> None:
     parser.add_argument("--groups", default="300,1000", help="fan-out sizes N")
     parser.add_argument("--crash-groups", type=int, default=300)
     parser.add_argument("--capacity", type=int, default=5000, help="deliveries in the capacity run")
+    parser.add_argument(
+        "--clients",
+        default="service",
+        help="capacity: Telegram clients, of service (make_bot), keepalive, poolN (e.g. pool8)",
+    )
     parser.add_argument("--national", type=int, default=100_000, help="groups in the national run")
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -397,6 +248,7 @@ def main() -> None:
     args = parser.parse_args()
     args.groups = [int(x) for x in args.groups.split(",")]
     args.only = set(args.only.split(","))
+    args.clients = args.clients.split(",")
     info = machine()
     print(f"machine: {info}")
     workdir = Path(tempfile.mkdtemp(prefix="tinbao-bench-broadcasts-"))
