@@ -164,6 +164,7 @@ async def run_all(
 ) -> dict[str, Any]:
     """Every part asked for, on every engine, each on fresh databases."""
     out: dict[str, Any] = {
+        "fan_out_direct": [],
         "fan_out": [],
         "crash": [],
         "capacity": [],
