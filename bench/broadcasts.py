@@ -4,17 +4,22 @@
    groups of a province, started by the leader's clock (BroadcastClock, APScheduler, and
    advance_broadcasts) when it falls due, delivered by the real Sender and TelegramTransport to
    FakeTelegram with Telegram's limits, in a process of its own. ratio = (N - 1)/30 s over the
-   time from the run's start (its started_at) to the fake receiving the last message.
+   time from the run's start (its started_at) to the fake receiving the last message. Just
+   before, bench/sender.py's N plain outbox rows: the baseline, in the same minute.
 2. crash: the same through `tinbao serve` as a child process, killed with SIGKILL a third of the
    way and started again; repeats per group against the sends in flight (bench/_crash.py).
 3. capacity: N rows of one run sent by one Sender as fast as it can, to FakeTelegram without
    limits and with the pacer set to 1,000,000 a second (TINBAO_TELEGRAM_MESSAGES_PER_SECOND);
-   against the fake's own rate for a plain httpx loop with as many connections (the baseline).
+   against the fake's own rate for a plain httpx loop and for raw HTTP/1.1 on as many
+   connections (bench/_capacity.py).
 4. national: one advance_broadcasts pass that starts a run for 100,000 groups of 34 provinces,
-   timed, and its process's peak resident memory (bench/_national.py).
+   timed, and its process's peak resident memory (bench/_national.py, bench/_country.py).
+
+Results and commands: docs/benchmarks.md, section 4.
 
     .venv/bin/python bench/broadcasts.py --postgres
-    .venv/bin/python bench/broadcasts.py --only capacity --postgres --py-spy /tmp/pyspy/bin/py-spy
+    .venv/bin/python bench/broadcasts.py --only capacity --postgres --clients service,inflight16 \
+        --py-spy /tmp/pyspy/bin/py-spy
 """
 
 from __future__ import annotations
