@@ -84,6 +84,19 @@ def process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def scheduling_seconds() -> tuple[float, float]:
+    """(seconds on a core, seconds runnable but waiting for one) of this process's live threads."""
+    on_core = waiting = 0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        on_core += int(fields[0])
+        waiting += int(fields[1])
+    return on_core / 1e9, waiting / 1e9
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """VmRSS and VmHWM (peak resident set) of a process, in kB."""
     found: dict[str, int] = {}

@@ -32,13 +32,14 @@ def print_report(results: dict[str, Any]) -> None:
                     r["start_to_first_s"], r["run_start_to_last_s"], r["ratio_from_run_start"],
                     r["ratio"], d.get("ratio"), d.get("gap_ms", {}).get("max"),
                     r["violations"], r["duplicates"], r["gap_ms"]["max"],
-                    r["record_lag_after_last_delivery_s"], r["loadavg_1m_after"], verdict(passed),
+                    r["record_lag_after_last_delivery_s"], r.get("on_core_s"),
+                    r.get("waiting_for_core_s"), r["loadavg_1m_after"], verdict(passed),
                 ]
             )  # fmt: skip
         print("Fan-out through the broadcast path (FakeTelegram with limits):")
         print(
             table(
-                ["engine", "N", "run targets", "delivered", "bound s", "due to start s", "start to first s", "start to last s", "ratio", "ratio first-last", "baseline: outbox rows, ratio first-last", "baseline max gap ms", "violations", "duplicates", "max gap ms", "record lag s", "load 1m", ">=0.95, 0 viol., 0 dup."],
+                ["engine", "N", "run targets", "delivered", "bound s", "due to start s", "start to first s", "start to last s", "ratio", "ratio first-last", "baseline: outbox rows, ratio first-last", "baseline max gap ms", "violations", "duplicates", "max gap ms", "record lag s", "on a core s", "waiting for a core s", "load 1m", ">=0.95, 0 viol., 0 dup."],
                 rows,
             )
         )  # fmt: skip

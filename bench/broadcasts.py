@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from _capacity import baseline, capacity
-from _common import ROOT, machine, write_results
+from _common import ROOT, machine, scheduling_seconds, write_results
 from _country import build_country
 from _fake_process import FakeTelegramProcess
 from _report import print_report
@@ -92,6 +92,7 @@ async def fan_out(url: str, fake: FakeTelegramProcess, n: int, workdir: Path) ->
     )
     tasks = [asyncio.create_task(sender.run()), asyncio.create_task(clock_.run())]
     give_up = time.monotonic() + 3 * n / PER_SECOND + 60
+    sched_before = scheduling_seconds()
     try:
         due = utcnow() + timedelta(seconds=LEAD)
         await asyncio.to_thread(create, db, settings, codes, due)
@@ -104,6 +105,7 @@ async def fan_out(url: str, fake: FakeTelegramProcess, n: int, workdir: Path) ->
         while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         recorded_at = time.monotonic()
+        sched_after = scheduling_seconds()
     finally:
         sender.stop()
         clock_.stop()
@@ -129,6 +131,9 @@ async def fan_out(url: str, fake: FakeTelegramProcess, n: int, workdir: Path) ->
         "due_to_run_start_s": round((run.started_at - due).total_seconds(), 3),
         "run_start_to_last_s": round(last - started, 3),
         "ratio_from_run_start": round(bound / (last - started), 4),
+        # This process's threads during the fan-out: on a core, and runnable but waiting.
+        "on_core_s": round(sched_after[0] - sched_before[0], 2),
+        "waiting_for_core_s": round(sched_after[1] - sched_before[1], 2),
     }
 
 
