@@ -40,14 +40,20 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    try:
+        wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+        wrk_version = (
+            (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else ""
+        )
+    except FileNotFoundError:  # only bench/ingest.py needs it
+        wrk_version = "not installed"
     return {
         "nproc": os.cpu_count(),
         "cpu": model,
         "memory_mb": mem_kb // 1024,
         "python": platform.python_version(),
         "kernel": platform.release(),
-        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",
+        "wrk": wrk_version,
         "loadavg_at_start": os.getloadavg(),
         "code": code_version(),
     }
@@ -76,6 +82,19 @@ def process_cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def scheduling_seconds() -> tuple[float, float]:
+    """(seconds on a core, seconds runnable but waiting for one) of this process's live threads."""
+    on_core = waiting = 0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        on_core += int(fields[0])
+        waiting += int(fields[1])
+    return on_core / 1e9, waiting / 1e9
 
 
 def memory_kb(pid: int) -> dict[str, int]:

@@ -32,11 +32,11 @@ class RemoteCall:
 
 
 class FakeTelegramProcess:
-    """FakeTelegram (limits enforced) served by a child process."""
+    """FakeTelegram served by a child process; limits=False turns Telegram's limits off."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, limits: bool = True) -> None:
         self._child = subprocess.Popen(
-            [sys.executable, __file__, token],
+            [sys.executable, __file__, token, "limits" if limits else "no-limits"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -75,11 +75,11 @@ class FakeTelegramProcess:
             self._child.wait(10)
 
 
-def _serve(token: str) -> None:
+def _serve(token: str, limits: bool) -> None:
     sys.path.insert(0, str(ROOT))
     from tests.fakes import FakeTelegram
 
-    with FakeTelegram(token=token) as fake:
+    with FakeTelegram(token=token, limits=limits) as fake:
         print(json.dumps({"url": fake.url}), flush=True)
         for line in sys.stdin:
             command = line.strip()
@@ -103,4 +103,4 @@ def _serve(token: str) -> None:
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1])
+    _serve(sys.argv[1], limits=sys.argv[2:] != ["no-limits"])
