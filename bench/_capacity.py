@@ -28,9 +28,9 @@ from bot.sender.outcomes import Delivery
 from bot.sender.telegram import TelegramTransport
 from bot.telegram.client import make_bot
 from broadcasts.runs import advance_broadcasts
-from domain.db import utcnow
-from domain.leadership import acquire_leadership
-from domain.metrics import Metrics
+from core.db import utcnow
+from core.leadership import acquire_leadership
+from core.metrics import Metrics
 
 UNPACED = 1_000_000.0  # TINBAO_TELEGRAM_MESSAGES_PER_SECOND for the capacity run
 BASELINE_CONNECTIONS = 64  # as many as make_bot's pool
@@ -121,7 +121,7 @@ async def capacity(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(transport.changed.wait(), 0.5)
         delivered_at = time.monotonic()
-        while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db):  # noqa: ASYNC110
+        while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db) > 0:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         recorded_at = time.monotonic()
     finally:

@@ -16,9 +16,9 @@ from typing import Any
 from _common import ROOT  # noqa: F401  (puts the repository on sys.path)
 from sqlalchemy import insert, text
 
+from core.db import Database, utcnow
 from domain.areas.models import Area, AreaKind
 from domain.chats.models import Chat, ChatKind, LinkRole
-from domain.db import Database, utcnow
 
 BATCH = 10_000  # rows per executemany: bounded memory for the setup, few round trips
 
@@ -109,9 +109,9 @@ def build_country(
             chats.append(_chat("telegram", str(700000000 + n), ChatKind.PRIVATE, None, None, now))
         others = len(chats) - groups
     with db.session() as session:
-        for table, rows in ((Area.__table__, areas), (Chat.__table__, chats)):
+        for model, rows in ((Area, areas), (Chat, chats)):
             for start in range(0, len(rows), BATCH):
-                session.execute(insert(table), rows[start : start + BATCH])  # type: ignore[arg-type]
+                session.execute(insert(model), rows[start : start + BATCH])
         if not db.is_sqlite:  # explicit ids leave the sequences behind
             for table in ("areas", "chats"):
                 session.execute(

@@ -23,7 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from broadcasts.plans import BroadcastRequest
 from broadcasts.service import create_broadcast
-from domain.db import Database, utcnow
+from core.db import Database, utcnow
 from migrations.runner import upgrade_to_head
 from tests.harness import make_settings
 from tests.processes.serve import ServeProcess, telegram_env

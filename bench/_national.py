@@ -46,7 +46,7 @@ def _child(url: str, now_iso: str, workdir: str) -> None:
 
     from broadcasts.models import BroadcastRun
     from broadcasts.runs import advance_broadcasts
-    from domain.db import Database
+    from core.db import Database
     from domain.outbox.models import OutboxMessage
     from tests.harness import make_settings
 

@@ -15,8 +15,8 @@ from sqlmodel import col
 from broadcasts.models import BroadcastRun
 from broadcasts.plans import BroadcastRequest
 from broadcasts.service import create_broadcast
-from domain.db import Database
-from domain.settings import Settings
+from core.db import Database
+from core.settings import Settings
 from migrations.runner import upgrade_to_head
 from tests.harness import make_settings
 

@@ -58,9 +58,9 @@ from bot.sender.loop import Sender
 from bot.sender.telegram import TelegramTransport
 from bot.telegram.client import make_bot
 from broadcasts.scheduled import BroadcastClock
-from domain.db import Database, utcnow
-from domain.leadership import acquire_leadership
-from domain.metrics import Metrics
+from core.db import Database, utcnow
+from core.leadership import acquire_leadership
+from core.metrics import Metrics
 from migrations.runner import upgrade_to_head
 
 LEAD = 1.5  # seconds from creating a broadcast to its due time
@@ -102,7 +102,7 @@ async def fan_out(url: str, fake: FakeTelegramProcess, n: int, workdir: Path) ->
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(transport.changed.wait(), 0.5)
         delivered_at = time.monotonic()
-        while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db):  # noqa: ASYNC110
+        while time.monotonic() < give_up and await asyncio.to_thread(unfinished, db) > 0:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         recorded_at = time.monotonic()
         sched_after = scheduling_seconds()
