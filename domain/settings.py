@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     broadcast_max_late: timedelta = timedelta(hours=6)
     broadcast_max_errors: int = Field(default=50, ge=1)
 
+    # The browser playground channel of `tinbao demo`: anyone who reaches the port speaks as
+    # anyone. Never for production; `tinbao demo` turns it on, nothing else should.
+    playground: bool = False
+
     # Beyond CONTRACT.md: operational knobs with safe defaults.
     inbox_retention_days: int = Field(default=30, ge=1)
     inbox_max_attempts: int = Field(default=5, ge=1)
