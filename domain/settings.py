@@ -6,11 +6,11 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from domain.quiet_hours import QuietHours, parse_quiet_hours
@@ -218,6 +218,27 @@ class Settings(BaseSettings):
         if self.public_url is not None and not self.public_url.startswith("https://"):
             # Telegram and Zalo deliver webhooks over HTTPS only.
             raise SettingsError("TINBAO_PUBLIC_URL must start with https://")
+
+
+class _GivenSettings(Settings):
+    """Settings from the values given alone: no environment variable, no .env file."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the init values."""
+        return (init_settings,)
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
+    """Settings of these values and the defaults, whatever the environment says (the demo)."""
+    return _GivenSettings(**values)
 
 
 def load_settings() -> Settings:

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 from bot.playground.feed import PlaygroundFeed
 from domain.areas.models import Area
 from domain.db import Database
-from domain.settings import Settings
+from domain.settings import Settings, settings_from
 from migrations.runner import upgrade_to_head
 from tinbao.demo.seed import seed_demo
 from tinbao.service import Service
@@ -34,8 +34,7 @@ _KEPT_TABLES = frozenset({"alembic_version", "leader_leases", "inbox_leases"})
 
 def demo_settings(data_dir: Path) -> Settings:
     """The demo's settings, read from nowhere: a stray .env or TINBAO_* turns on no channel."""
-    # model_validate skips pydantic-settings' sources (environment, .env): only these values.
-    return Settings.model_validate(
+    return settings_from(
         {
             "database_url": f"sqlite:///{(data_dir / 'tinbao.db').as_posix()}",
             "media_dir": data_dir / "media",
