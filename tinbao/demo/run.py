@@ -12,8 +12,7 @@ from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import func, inspect, select
-from sqlmodel import SQLModel
+from sqlalchemy import MetaData, func, select
 
 from bot.playground.feed import PlaygroundFeed
 from domain.areas.models import Area
@@ -73,10 +72,17 @@ class Demo:
         seed_demo(self.db, settings=self.settings, sealer=self.service.sealer)
 
     def _clear(self) -> None:
-        present = set(inspect(self.db.engine).get_table_names()) - _KEPT_TABLES
-        ordered = [t for t in reversed(SQLModel.metadata.sorted_tables) if t.name in present]
+        # The tables as the database has them, dependents first: models need not all be imported.
+        tables = MetaData()
+        tables.reflect(self.db.engine)
         with self.db.session() as session:
-            for table in ordered:
+            for table in reversed(tables.sorted_tables):
+                if table.name in _KEPT_TABLES:
+                    continue
+                # A tree (areas) restricts deleting a parent before its children: cut it first.
+                for key in table.foreign_keys:
+                    if key.column.table.name == table.name and key.parent.nullable:
+                        session.execute(table.update().values({key.parent.name: None}))
                 session.execute(table.delete())
 
     async def reset(self) -> None:
