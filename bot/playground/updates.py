@@ -95,7 +95,9 @@ def _fields(update: dict[str, Any], received_at: datetime) -> EventFields | None
     chat = update["chat"]
     kind = chat.get("kind")
     sender = update.get("from")
-    if kind not in _KINDS or not isinstance(sender, dict) or _id(sender.get("id")) is None:
+    if not isinstance(kind, str) or kind not in _KINDS:  # a list is no kind, nor hashable
+        return None
+    if not isinstance(sender, dict) or _id(sender.get("id")) is None:
         return None
     return EventFields(
         chat=ChatRef(Channel.PLAYGROUND.value, str(chat["id"]), kind, _text(chat.get("title"))),

@@ -110,18 +110,22 @@ def _shown(body: dict[str, Any]) -> dict[str, Any] | None:
         "chat": chat["id"],
         "id": body.get("message_id"),
         "from_bot": False,
-        "from": sender.get("name"),
-        "text": body.get("text") if isinstance(body.get("text"), str) else "",
+        "from": _words(sender.get("name")),
+        "text": _words(body.get("text")),
     }
-    if isinstance(photo := body.get("photo"), dict):
-        item["photo"] = MEDIA_URL + str(photo.get("path", ""))
-        item["text"] = photo.get("caption") or ""
+    if isinstance(photo := body.get("photo"), dict) and isinstance(photo.get("path"), str):
+        item["photo"] = MEDIA_URL + photo["path"]
+        item["text"] = _words(photo.get("caption"))
     elif isinstance(where := body.get("location"), dict):
         item["location"] = [where.get("latitude"), where.get("longitude")]
-        item["text"] = where.get("name") or ""
+        item["text"] = _words(where.get("name"))
     elif not item["text"]:
         return None
     return item
+
+
+def _words(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 @router.post("/playground/photos")

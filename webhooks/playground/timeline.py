@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from babel.dates import format_datetime
@@ -34,8 +35,12 @@ EVENT_LABELS: dict[str, str] = {
 }
 
 
-def _who(actor: str) -> str:
-    """A person of the cast by name; anyone else as recorded."""
+def _who(actor: str, _: Callable[[str], str]) -> str:
+    """A person of the cast by name, the reporter and the bot in words; else as recorded."""
+    if actor == "reporter":
+        return _("the reporter")
+    if actor == "system":
+        return _("Tinbao bot")
     user_id = actor.removeprefix("playground:")
     for chat in CHATS:
         for member in chat.members:
@@ -57,7 +62,7 @@ def report_page(state: AppState, *, code: str, locale: str) -> str | None:
                     event.at, "HH:mm dd/MM/yyyy", tzinfo=state.settings.zone, locale=locale
                 ),
                 "what": _(EVENT_LABELS[event.kind]) if event.kind in EVENT_LABELS else event.kind,
-                "who": _("the reporter") if event.actor == "reporter" else _who(event.actor),
+                "who": _who(event.actor, _),
                 "details": _details(event.details),
             }
             for event in timeline(session, report=report)

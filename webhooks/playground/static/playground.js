@@ -87,7 +87,9 @@
     if (item.location) {
       const where = document.createElement("span");
       where.className = "location";
-      where.textContent = "📍 " + texts.location + ": " + item.location.map((n) => Number(n).toFixed(4)).join(", ");
+      const [lat, lon] = item.location.map(Number);
+      const place = data.places.find((p) => Math.abs(p.lat - lat) < 1e-6 && Math.abs(p.lon - lon) < 1e-6);
+      where.textContent = "📍 " + texts.location + ": " + (place ? place.name : lat.toFixed(4) + ", " + lon.toFixed(4));
       li.append(where);
     }
     if (item.text) {
