@@ -30,6 +30,11 @@ def has_buttons(channel: str) -> bool:
     return channel in _WITH_BUTTONS
 
 
+def shows_replies(channel: str) -> bool:
+    """Whether the bot sees which of its messages a person replies to (Zalo's bots do not)."""
+    return channel in _WITH_BUTTONS
+
+
 class ChatKind(StrEnum):
     """Whether a chat is a one-to-one chat with a person or a group."""
 

@@ -141,9 +141,11 @@ def test_page_private_report_by_buttons_reaches_the_police_and_back(
     say(page, "lan", "Xe Martin màu xanh, yên màu đen")
     bot_message(page, "group-police", "Xe Martin màu xanh, yên màu đen")
 
+    # As on Telegram: the button asks for the outcome, the officer replies to that message.
     press(police_card(page, code, "Đang xử lý"), "✅ Đã giải quyết")
-    bot_message(page, "group-police", "Gõ /giaiquyet")
-    say(page, "group-police", f"/giaiquyet {code} Đã tìm thấy xe, trả lại cho chủ", as_="minh")
+    prompt = bot_message(page, "group-police", f"kết quả xử lý tin báo {code}")
+    prompt.find_element(By.CSS_SELECTOR, "button.reply").click()
+    say(page, "group-police", "Đã tìm thấy xe, trả lại cho chủ", as_="minh")
     police_card(page, code, "Đã giải quyết")
     bot_message(page, "lan", "Đã tìm thấy xe, trả lại cho chủ")
     screenshot(page, shots, "resolved")

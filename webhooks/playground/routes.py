@@ -113,6 +113,8 @@ def _shown(body: dict[str, Any]) -> dict[str, Any] | None:
         "from": _words(sender.get("name")),
         "text": _words(body.get("text")),
     }
+    if isinstance(replied := body.get("reply_to"), dict):
+        item["quote"] = _words(replied.get("text"))[:100]
     if isinstance(photo := body.get("photo"), dict) and isinstance(photo.get("path"), str):
         item["photo"] = MEDIA_URL + photo["path"]
         item["text"] = _words(photo.get("caption"))

@@ -9,6 +9,7 @@
   // A report code: six of the letters and digits codes are made of, alone as a word.
   const CODE = /\b([2-9A-HJKMNP-Z]{6})\b/g;
   let last = 0;
+  const replyTo = {};  // chat id -> the bot's message a person replies to, as on Telegram
 
   function uid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -42,6 +43,11 @@
       message_id: "p-" + uid(),
       date: Date.now(),
     }, extra);
+    const replied = replyTo[chatId];
+    if (replied) {
+      update.reply_to = { message_id: replied.id, from_bot: true, text: replied.text || "" };
+      setReply(chatId, null);
+    }
     try {
       const answer = await fetch("/playground/updates", {
         method: "POST",
@@ -52,6 +58,14 @@
     } catch (error) {
       note(chatId, texts.not_sent);
     }
+  }
+
+  function setReply(chatId, item) {
+    replyTo[chatId] = item;
+    const box = pane(chatId).querySelector(".replying");
+    box.querySelector(".quoted").textContent = item ? (item.text || "").slice(0, 80) : "";
+    box.hidden = !item;
+    if (item) pane(chatId).querySelector("input.text").focus();
   }
 
   function withCodes(text) {
@@ -78,6 +92,22 @@
     who.className = "from";
     who.textContent = item.from_bot ? texts.bot : item.from || "";
     li.append(who);
+    if (item.from_bot) {
+      const reply = document.createElement("button");
+      reply.type = "button";
+      reply.className = "reply";
+      reply.title = texts.reply;
+      reply.setAttribute("aria-label", texts.reply);
+      reply.textContent = "↩";
+      reply.addEventListener("click", () => setReply(item.chat, item));
+      li.append(reply);
+    }
+    if (item.quote) {
+      const quote = document.createElement("div");
+      quote.className = "quote";
+      quote.textContent = item.quote;
+      li.append(quote);
+    }
     if (item.photo) {
       const img = document.createElement("img");
       img.src = item.photo;
@@ -152,6 +182,7 @@
     const chatId = section.dataset.chat;
     const form = section.querySelector(".composer");
     const input = form.querySelector(".text");
+    section.querySelector(".cancel-reply").addEventListener("click", () => setReply(chatId, null));
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       const text = input.value.trim();
