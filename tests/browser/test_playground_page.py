@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -17,6 +18,11 @@ from tests.demo_process import DemoProcess
 
 WAIT = 40.0  # seconds: the machine may be busy; every wait ends as soon as the page shows it
 CODE = re.compile(r"\b([2-9A-HJKMNP-Z]{6})\b")
+
+
+def wait(browser: webdriver.Chrome) -> WebDriverWait[webdriver.Chrome]:
+    """A wait that ends as soon as its condition holds; a page reloading in between is no error."""
+    return WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def text_of(element: WebElement) -> str:
@@ -32,9 +38,7 @@ def bot_message(browser: webdriver.Chrome, chat: str, words: str) -> WebElement:
         matching = [m for m in messages if words in text_of(m)]
         return matching[-1] if matching else False
 
-    element: WebElement = WebDriverWait(browser, WAIT).until(
-        found, f"the bot never said {words!r} in {chat}"
-    )
+    element: WebElement = wait(browser).until(found, f"the bot never said {words!r} in {chat}")
     return element
 
 
@@ -47,7 +51,7 @@ def say(browser: webdriver.Chrome, chat: str, words: str, *, as_: str | None = N
     box.send_keys(words)
     pane.find_element(By.CSS_SELECTOR, "button.send").click()
     # Shown once stored and read back from the feed: what was typed reached the server.
-    WebDriverWait(browser, WAIT).until(
+    wait(browser).until(
         lambda d: any(
             text_of(li).endswith(words)
             for li in d.find_elements(By.CSS_SELECTOR, f"#pane-{chat} li.person")
@@ -87,7 +91,7 @@ def _card(browser: webdriver.Chrome, code: str, words: str) -> WebElement:
                 return card
         return False
 
-    element: WebElement = WebDriverWait(browser, WAIT).until(found, f"card {code}: {words!r}")
+    element: WebElement = wait(browser).until(found, f"card {code}: {words!r}")
     return element
 
 
@@ -112,11 +116,11 @@ def test_page_private_report_by_buttons_reaches_the_police_and_back(
     press(bot_message(page, "lan", "khi nào"), "Vừa xong")
     evidence = bot_message(page, "lan", "Nếu có ảnh")
     page.find_element(By.CSS_SELECTOR, "#pane-lan input.photo").send_keys(str(photo_file(tmp_path)))
-    WebDriverWait(page, WAIT).until(
+    wait(page).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#pane-lan li.person img"), "no photo shown"
     )
     Select(page.find_element(By.CSS_SELECTOR, "#pane-lan select.place")).select_by_index(1)
-    WebDriverWait(page, WAIT).until(
+    wait(page).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#pane-lan li.person .location"), "no place"
     )
     press(evidence, "Xong")
@@ -128,7 +132,7 @@ def test_page_private_report_by_buttons_reaches_the_police_and_back(
     code = code_in(text_of(bot_message(page, "lan", "Mã tin báo")))
 
     card = police_card(page, code, "Mất xe đạp")
-    WebDriverWait(page, WAIT).until(
+    wait(page).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#pane-group-police li.bot img"), "no photo"
     )
     screenshot(page, shots, "police-card")
@@ -213,7 +217,7 @@ def test_page_speaks_english_fits_a_phone_and_resets(
     say(page, "lan", "/baocao")
     bot_message(page, "lan", "Trả lời bằng số")
     page.find_element(By.LINK_TEXT, "English").click()
-    WebDriverWait(page, WAIT).until(
+    wait(page).until(
         lambda d: text_of(d.find_element(By.TAG_NAME, "h1")) == "Tinbao demo", "no English"
     )
     bot_message(page, "lan", "Trả lời bằng số")  # the conversation is drawn again
@@ -223,7 +227,7 @@ def test_page_speaks_english_fits_a_phone_and_resets(
     assert len(tabs) == 6 and tabs[0].is_displayed()
     [police_tab] = [t for t in tabs if t.get_attribute("data-tab") == "group-police"]
     police_tab.click()
-    WebDriverWait(page, WAIT).until(
+    wait(page).until(
         lambda d: d.find_element(By.ID, "pane-group-police").is_displayed(), "tab not shown"
     )
     assert not page.find_element(By.ID, "pane-lan").is_displayed()
@@ -232,7 +236,7 @@ def test_page_speaks_english_fits_a_phone_and_resets(
     page.set_window_size(1440, 960)
     page.find_element(By.ID, "reset").click()
     page.switch_to.alert.accept()
-    WebDriverWait(page, WAIT).until(
+    wait(page).until(
         lambda d: not d.find_elements(By.CSS_SELECTOR, "#pane-lan li"), "Lan's chat not emptied"
     )
     police_card(page, code_in(text_of(bot_message(page, "group-police", "Honda Wave"))), "Mới")

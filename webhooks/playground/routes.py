@@ -6,7 +6,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -204,4 +203,4 @@ async def media(path: str, state: StateDep) -> FileResponse:
     file = (root / path).resolve()
     if not file.is_relative_to(root) or not file.is_file():
         raise HTTPException(404, "no such file")
-    return FileResponse(Path(file))
+    return FileResponse(file)
