@@ -25,7 +25,7 @@ class DemoProcess:
 
     process: subprocess.Popen[str]
     url: str
-    data: Path
+    data: Path | None
     log: Path
 
     def output(self) -> str:
@@ -42,15 +42,15 @@ class DemoProcess:
 
 @contextmanager
 def demo_process(
-    data: Path, *, cwd: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    data: Path | None, *, cwd: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
 ) -> Iterator[DemoProcess]:
-    """Start `tinbao demo --port P --data DATA` and wait until its page answers."""
+    """Start `tinbao demo --port P [--data DATA]` and wait until its page answers."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TINBAO_")}
     log = cwd / f"demo-{port}.log"  # a file, not a pipe: a full pipe would stall the demo
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
-            [TINBAO, "demo", "--port", str(port), "--data", str(data), *args],
+            [TINBAO, "demo", "--port", str(port), *(("--data", str(data)) if data else ()), *args],
             cwd=cwd,
             env=clean | (env or {}),
             stdout=out,

@@ -49,3 +49,12 @@ def test_demo_reset_flag_starts_over(tmp_path: Path) -> None:
         feed = data / "playground.jsonl"
         assert not feed.exists() or '"chat": "lan"' not in feed.read_text()
         assert demo.stop()
+
+
+def test_demo_without_data_removes_its_temporary_folder(tmp_path: Path) -> None:
+    with demo_process(None, cwd=tmp_path) as demo:
+        [line] = [x for x in demo.output().splitlines() if x.startswith("Demo data in ")]
+        folder = Path(line.removeprefix("Demo data in "))
+        assert (folder / "tinbao.db").is_file()
+        assert demo.stop()
+    assert not folder.exists()

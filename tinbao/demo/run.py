@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import shutil
+import signal
 import socket
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -108,6 +111,7 @@ class _DemoServer(uvicorn.Server):
         self._feed = feed
         self._url = url
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.stopped_by: list[int] = []  # the signals that stopped it
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """Start serving, then say where."""
@@ -115,6 +119,18 @@ class _DemoServer(uvicorn.Server):
         await super().startup(sockets)
         if self.started:
             print(f"Tinbao demo: open {self._url} in your browser (Ctrl+C stops it)", flush=True)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """Uvicorn's, except that the signal is raised again by run_demo, once it cleaned up."""
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                # Uvicorn raises what it caught as it leaves, which would end the process
+                # before the temporary folder is removed.
+                self.stopped_by = list(self._captured_signals)
+                self._captured_signals.clear()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         """Stop: the streams end first, or shutting down would wait for them."""
@@ -124,20 +140,30 @@ class _DemoServer(uvicorn.Server):
 
 
 def run_demo(*, port: int, data: Path | None, reset: bool) -> None:
-    """Serve the demo until SIGTERM or SIGINT; a temporary directory unless `data` is given."""
-    with tempfile.TemporaryDirectory(prefix="tinbao-demo-") as scratch:
-        data_dir = data if data is not None else Path(scratch)
-        if reset:
-            wipe(data_dir)
-        demo = Demo(data_dir)
-        print(f"Demo data in {data_dir}", flush=True)
-        config = uvicorn.Config(
-            demo.app(),
-            host=HOST,
-            port=port,
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
-        _DemoServer(config, demo.feed, f"http://{HOST}:{port}/").run()
+    """Serve the demo until SIGTERM or SIGINT; in a temporary folder unless `data` is given."""
+    with contextlib.ExitStack() as stack:
+        if data is None:
+            data = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tinbao-demo-")))
+        elif reset:
+            wipe(data)
+        server = _serve(data, port)
+    # As uvicorn would: the process ends as the signal that stopped it says.
+    for caught in reversed(server.stopped_by):
+        signal.raise_signal(caught)
+
+
+def _serve(data_dir: Path, port: int) -> _DemoServer:
+    demo = Demo(data_dir)
+    print(f"Demo data in {data_dir}", flush=True)
+    config = uvicorn.Config(
+        demo.app(),
+        host=HOST,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = _DemoServer(config, demo.feed, f"http://{HOST}:{port}/")
+    server.run()
+    return server
