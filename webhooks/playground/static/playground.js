@@ -9,7 +9,8 @@
   // A report code: six of the letters and digits codes are made of, alone as a word.
   const CODE = /\b([2-9A-HJKMNP-Z]{6})\b/g;
   let last = 0;
-  const replyTo = {};  // chat id -> the bot's message a person replies to, as on Telegram
+  const replyTo = {};
+  let leaving = false;  // chat id -> the bot's message a person replies to, as on Telegram
 
   function uid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -172,10 +173,16 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  function startOver() {
+    if (leaving) return;  // the reset's answer and its event both ask: reload once
+    leaving = true;
+    location.reload();
+  }
+
   function listen() {
     const source = new EventSource("/playground/feed?after=" + last + "&epoch=" + epoch);
     source.onmessage = (event) => draw(JSON.parse(event.data));
-    source.addEventListener("reset", () => { source.close(); location.reload(); });
+    source.addEventListener("reset", () => { source.close(); startOver(); });
   }
 
   for (const section of document.querySelectorAll(".pane")) {
@@ -229,7 +236,7 @@
   document.getElementById("reset").addEventListener("click", async () => {
     if (!window.confirm(texts.reset_confirm)) return;
     await fetch("/playground/reset", { method: "POST" });
-    location.reload();
+    startOver();
   });
 
   listen();
