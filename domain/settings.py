@@ -200,6 +200,10 @@ class Settings(BaseSettings):
 
     def check_for_serving(self) -> None:
         """Raise SettingsError naming the first variable `serve` cannot do without."""
+        if self.playground:
+            raise SettingsError(
+                "TINBAO_PLAYGROUND is for `tinbao demo` only: anyone could speak as anyone"
+            )
         if self.zalo_on and self.zalo_webhook_secret is None:
             raise SettingsError(
                 "TINBAO_ZALO_WEBHOOK_SECRET is required when TINBAO_ZALO_TOKEN is set"

@@ -59,6 +59,7 @@ def test_cli_help_describes_every_command(tmp_path: Path) -> None:
         ({"TINBAO_DATABASE_URL": "postgresql+psycopg://u:p@127.0.0.1:1/x"}, "TINBAO_SECRET_KEY"),
         ({"TINBAO_TIMEZONE": "Mars/Olympus"}, "TINBAO_TIMEZONE"),
         ({"TINBAO_TELEGRAM_WEBHOOK_SECRET": "short"}, "TINBAO_TELEGRAM_WEBHOOK_SECRET"),
+        ({"TINBAO_PLAYGROUND": "true"}, "TINBAO_PLAYGROUND"),
     ],
 )
 def test_serve_stops_with_one_line_naming_a_bad_setting(
