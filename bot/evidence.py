@@ -94,7 +94,19 @@ class EvidenceFetcher:
             return await self._from_telegram(media.file_ref)
         if channel in ("zalo", "zalo-oa"):
             return await self._download(media.file_ref)
+        if channel == "playground":
+            return await asyncio.to_thread(self._from_media_dir, media.file_ref)
         return FetchProblem("unsupported", f"no media from channel {channel!r}")
+
+    def _from_media_dir(self, relative: str) -> _Body | FetchProblem:
+        """A file the playground page uploaded into the media dir, read back."""
+        root = self._media_dir.resolve()
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root) or not path.is_file():  # "../" from a hand-made body
+            return FetchProblem("expired", "no such uploaded file")
+        if path.stat().st_size > self._max_bytes:
+            return FetchProblem("too_large", "uploaded file")
+        return _Body(path.read_bytes(), None)
 
     async def _from_telegram(self, file_id: str) -> _Body | FetchProblem:
         if self._bot is None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.events import Event
 from bot.facts import FactFinder
+from bot.playground.updates import playground_events
 from bot.router import handle_event
 from bot.telegram.updates import telegram_events
 from bot.turn import BotProfile, Facts, Turn
@@ -66,6 +67,8 @@ class UpdateHandler:
             return zalo_events(body, bot_name=profile.name, received_at=row.received_at)
         if row.channel == Channel.ZALO_OA.value:
             return oa_events(body, received_at=row.received_at)
+        if row.channel == Channel.PLAYGROUND.value and self._settings.playground:
+            return playground_events(body, received_at=row.received_at)
         return []
 
     async def handle(self, row: InboxUpdate) -> InboxStatus:

@@ -18,6 +18,8 @@ from domain.outbox.service import TEXT_LIMITS
 
 # Zalo's OA paces itself at 30 a second overall (bot/sender/zalo_oa.py).
 ZALO_OA_PER_SECOND = 30.0
+# The demo's playground paces itself at 20 a second overall (bot/sender/playground.py).
+PLAYGROUND_PER_SECOND = 20.0
 
 
 class BroadcastError(ValueError):
@@ -116,6 +118,7 @@ def fan_out_seconds(targets: list[TargetCount], *, settings: Settings) -> float:
         Channel.TELEGRAM.value: settings.telegram_messages_per_second,
         Channel.ZALO.value: settings.zalo_messages_per_second,
         Channel.ZALO_OA.value: ZALO_OA_PER_SECOND,
+        Channel.PLAYGROUND.value: PLAYGROUND_PER_SECOND,
     }
     groups: dict[str, int] = {}
     for count in targets:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from core.quiet_hours import QuietHours, parse_quiet_hours
@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:30-06:30"
     broadcast_max_late: timedelta = timedelta(hours=6)
     broadcast_max_errors: int = Field(default=50, ge=1)
+
+    # The browser playground channel of `tinbao demo`: anyone who reaches the port speaks as
+    # anyone. Never for production; `tinbao demo` turns it on, nothing else should.
+    playground: bool = False
 
     # Beyond CONTRACT.md: operational knobs with safe defaults.
     inbox_retention_days: int = Field(default=30, ge=1)
@@ -195,6 +199,10 @@ class Settings(BaseSettings):
 
     def check_for_serving(self) -> None:
         """Raise SettingsError naming the first variable `serve` cannot do without."""
+        if self.playground:
+            raise SettingsError(
+                "TINBAO_PLAYGROUND is for `tinbao demo` only: anyone could speak as anyone"
+            )
         if self.zalo_on and self.zalo_webhook_secret is None:
             raise SettingsError(
                 "TINBAO_ZALO_WEBHOOK_SECRET is required when TINBAO_ZALO_TOKEN is set"
@@ -213,6 +221,27 @@ class Settings(BaseSettings):
         if self.public_url is not None and not self.public_url.startswith("https://"):
             # Telegram and Zalo deliver webhooks over HTTPS only.
             raise SettingsError("TINBAO_PUBLIC_URL must start with https://")
+
+
+class _GivenSettings(Settings):
+    """Settings from the values given alone: no environment variable, no .env file."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the init values."""
+        return (init_settings,)
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
+    """Settings of these values and the defaults, whatever the environment says (the demo)."""
+    return _GivenSettings(**values)
 
 
 def load_settings() -> Settings:

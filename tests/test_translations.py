@@ -24,7 +24,10 @@ def source_texts() -> set[str]:
         if not folder.exists():
             continue
         for _file, _line, message, _comments, _context in extract_from_dir(
-            folder, method_map=[("**.py", "python")], keywords=KEYWORDS
+            folder,
+            method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+            keywords=KEYWORDS,
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -121,6 +121,27 @@ def serve(
     uvicorn.Server(config).run()
 
 
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1 only).")] = 8000,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo in this folder between runs (default: a temporary one)."),
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Start from the demo's first state.")
+    ] = False,
+) -> None:
+    """Run the whole service on a demo ward, with a browser playground; no token, no network."""
+    from core.logs import configure_logging
+    from tinbao.demo.run import demo_settings, run_demo
+
+    if data is not None and data.exists() and not data.is_dir():
+        raise _fail(f"--data: {data} is not a folder")
+    configure_logging(demo_settings(data or Path(".")))
+    run_demo(port=port, data=data, reset=reset)
+
+
 @areas_app.command("import")
 def import_areas(
     file: Annotated[

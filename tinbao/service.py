@@ -19,7 +19,9 @@ from bot.evidence import EvidenceFetcher
 from bot.facts import FactFinder
 from bot.handling import UpdateHandler
 from bot.inbox_worker import InboxWorker
+from bot.playground.feed import PlaygroundFeed
 from bot.sender.loop import Sender, Transport
+from bot.sender.playground import PlaygroundTransport
 from bot.sender.telegram import TelegramTransport
 from bot.sender.zalo import ZaloTransport
 from bot.sender.zalo_oa import ZaloOaTransport
@@ -50,8 +52,16 @@ STOP_GRACE_SECONDS = 10.0
 class Service:
     """Everything one `tinbao serve` process runs."""
 
-    def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        db: Database | None = None,
+        playground: PlaygroundFeed | None = None,
+    ) -> None:
         self.settings = settings
+        # The demo page's feed: only with the playground setting, which only `tinbao demo` sets.
+        self.playground = playground if settings.playground else None
         self.db = db or Database(settings.database_url, synchronous=settings.sqlite_synchronous)
         self.metrics = Metrics()
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
@@ -165,6 +175,10 @@ class Service:
             )
         if self.zalo_oa is not None:
             transports["zalo-oa"] = ZaloOaTransport(self.zalo_oa)
+        if self.playground is not None:
+            transports["playground"] = PlaygroundTransport(
+                self.playground, media_dir=self.settings.media_dir
+            )
         return transports
 
     def app(self) -> FastAPI:

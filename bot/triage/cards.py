@@ -14,7 +14,7 @@ from core.i18n import N_, gettext_for
 from core.media_links import media_link
 from core.sealing import Sealer
 from core.settings import Settings
-from domain.chats.models import Channel, Chat
+from domain.chats.models import Channel, Chat, has_buttons
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.models import OutboxMessage
 from domain.outbox.service import enqueue
@@ -142,8 +142,8 @@ def card_buttons(report: Report, settings: Settings) -> tuple[tuple[Button, ...]
 def post_card(
     session: Session, *, report: Report, chat: Chat, settings: Settings, sealer: Sealer
 ) -> None:
-    """Send the report's card to a triage chat, with its photos and place on Telegram."""
-    telegram = chat.channel == Channel.TELEGRAM.value
+    """Send the report's card to a triage chat, with buttons, photos and place where it can."""
+    telegram = has_buttons(chat.channel)
     enqueue(
         session,
         channel=chat.channel,
@@ -190,7 +190,7 @@ def send_photo(
 
     False when the chat cannot be shown it: Zalo without TINBAO_PUBLIC_URL takes no upload.
     """
-    if chat.channel == Channel.TELEGRAM.value:
+    if chat.channel in (Channel.TELEGRAM.value, Channel.PLAYGROUND.value):  # a local file
         extra = {"path": str((settings.media_dir / path).resolve())}
     elif chat.channel == Channel.ZALO.value and (
         link := media_link(settings, sealer, path=path, now=utcnow())
@@ -240,7 +240,7 @@ def refresh_cards(
     """
     text = card_text(session, report=report, settings=settings, sealer=sealer)
     for channel, chat_id in chats_with_card(session, report=report):
-        if channel == Channel.TELEGRAM.value:
+        if has_buttons(channel):
             live = live_chat is not None and (live_chat.channel, live_chat.chat_id) == (
                 channel,
                 chat_id,

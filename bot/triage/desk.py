@@ -20,7 +20,7 @@ from bot.turn import Turn
 from core.i18n import N_
 from domain.areas.models import Area
 from domain.areas.resolver import resolve_area
-from domain.chats.models import Channel, Chat
+from domain.chats.models import Chat, shows_replies
 from domain.codes import looks_like_code, normalize_code
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue, ref_of_sent
@@ -300,7 +300,7 @@ DONE_WORD: dict[Move, str] = {
 def _prompt(turn: Turn, action: str, report: Report) -> None:
     """Ask the officer for the words a move needs, in a message they reply to."""
     event, _ = turn.event, turn._
-    if event.chat.channel != Channel.TELEGRAM.value:
+    if not shows_replies(event.chat.channel):
         # Zalo shows the bot no replies: the words come with the command.
         turn.reply(_(USAGE[action]), quote=True)
         return

@@ -12,7 +12,7 @@ from bot.triage.cards import STATUS_MARK
 from bot.turn import Turn
 from domain.areas.models import Area
 from domain.areas.service import subtree
-from domain.chats.models import Channel, Chat
+from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button
 from domain.reports.models import Report, Status
 from domain.reports.triage import OPEN
@@ -57,7 +57,7 @@ def show_queue(turn: Turn, *, chat: Chat, page_text: str) -> None:
             f"{_age(report.created_at, turn.now)} · {who}"
         )
     buttons: tuple[tuple[Button, ...], ...] = ()
-    if chat.channel == Channel.TELEGRAM.value and pages > 1:
+    if has_buttons(chat.channel) and pages > 1:
         nav = []
         if page > 1:
             nav.append(Button(label="◀", data=f"t:q:{page - 1}"))

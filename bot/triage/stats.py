@@ -165,7 +165,7 @@ def _send_chart(turn: Turn, chat: Chat, months: Sequence[MonthCount], area_name:
     caption = _("Reports received and resolved each month, the last 12 months: {area}").format(
         area=area_name
     )
-    if chat.channel != Channel.TELEGRAM.value:
+    if chat.channel not in (Channel.TELEGRAM.value, Channel.PLAYGROUND.value):
         # The Zalo bot sends photos only by a public URL, which Tinbao does not have.
         note = _("A chart cannot be sent in this chat, so here are its numbers.")
         turn.reply("\n\n".join([caption, months_table(months, _), note]))

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from bot.turn import Turn
 from domain.areas.models import Area, AreaKind
 from domain.areas.service import ancestors, subtree
-from domain.chats.models import Channel, Chat
+from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button
 from domain.reports.models import Report
 
@@ -23,7 +23,7 @@ def transfer_choices(turn: Turn, *, report: Report, chat: Chat, page: int = 0) -
             _("There is no other area to transfer report {code} to.").format(code=report.code)
         )
         return
-    if turn.event.chat.channel != Channel.TELEGRAM.value:
+    if not has_buttons(turn.event.chat.channel):
         names = ", ".join(a.name for a in choices[:10])
         turn.reply(
             _(

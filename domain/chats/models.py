@@ -17,6 +17,22 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     ZALO = "zalo"
     ZALO_OA = "zalo-oa"
+    # The browser playground of `tinbao demo`; never on a deployment (Settings.playground).
+    PLAYGROUND = "playground"
+
+
+# Channels that show buttons under a message and edit a message in place.
+_WITH_BUTTONS = frozenset({Channel.TELEGRAM.value, Channel.PLAYGROUND.value})
+
+
+def has_buttons(channel: str) -> bool:
+    """Whether the channel shows buttons under messages and edits them in place."""
+    return channel in _WITH_BUTTONS
+
+
+def shows_replies(channel: str) -> bool:
+    """Whether the bot sees which of its messages a person replies to (Zalo's bots do not)."""
+    return channel in _WITH_BUTTONS
 
 
 class ChatKind(StrEnum):

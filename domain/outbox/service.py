@@ -13,7 +13,12 @@ from domain.outbox.messages import MessageKind, Outgoing, split_text
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
 
 # The longest text one call may carry: Telegram's 4,096 and Zalo's 2,000 characters.
-TEXT_LIMITS = {Channel.TELEGRAM.value: 4096, Channel.ZALO.value: 2000, Channel.ZALO_OA.value: 2000}
+TEXT_LIMITS = {
+    Channel.TELEGRAM.value: 4096,
+    Channel.ZALO.value: 2000,
+    Channel.ZALO_OA.value: 2000,
+    Channel.PLAYGROUND.value: 4096,  # the demo shows what Telegram would
+}
 
 
 def enqueue(

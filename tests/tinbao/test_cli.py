@@ -43,7 +43,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 def test_cli_help_describes_every_command(tmp_path: Path) -> None:
     top = run(["--help"], tmp_path)
     assert top.returncode == 0
-    for command in ("migrate", "serve", "areas", "link-code"):
+    for command in ("migrate", "serve", "areas", "link-code", "demo"):
         assert command in top.stdout
         assert run([*command.split(), "--help"], tmp_path).returncode == 0
     assert "import" in run(["areas", "--help"], tmp_path).stdout
@@ -59,6 +59,7 @@ def test_cli_help_describes_every_command(tmp_path: Path) -> None:
         ({"TINBAO_DATABASE_URL": "postgresql+psycopg://u:p@127.0.0.1:1/x"}, "TINBAO_SECRET_KEY"),
         ({"TINBAO_TIMEZONE": "Mars/Olympus"}, "TINBAO_TIMEZONE"),
         ({"TINBAO_TELEGRAM_WEBHOOK_SECRET": "short"}, "TINBAO_TELEGRAM_WEBHOOK_SECRET"),
+        ({"TINBAO_PLAYGROUND": "true"}, "TINBAO_PLAYGROUND"),
     ],
 )
 def test_serve_stops_with_one_line_naming_a_bad_setting(

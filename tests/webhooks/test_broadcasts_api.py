@@ -42,7 +42,7 @@ async def running(
         yield service
 
 
-def soon(seconds: float = 1.5) -> str:
+def soon(seconds: float = 3.0) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat()
 
 

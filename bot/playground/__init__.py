@@ -1,0 +1,1 @@
+"""The playground of `tinbao demo`: what the page posts in, the outbox rows out to the page."""
