@@ -12,6 +12,7 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import Session
 
 from broadcasts.models import Broadcast, BroadcastRun, RunStatus
@@ -116,7 +117,10 @@ def targets_table(seen: Preview, *, out: Console) -> None:
     if not seen.targets:
         out.print("Groups: 0 (no community group in these areas yet)", soft_wrap=True)
         return
-    table = Table("Area", "Name", "Channel", "Groups", box=box.SIMPLE_HEAD)
+    table = _table()
+    for heading in ("Area", "Name", "Channel"):
+        table.add_column(heading)
+    table.add_column("Groups", justify="right")
     for count in seen.targets:
         table.add_row(count.area_code, count.area_name, count.channel, str(count.groups))
     out.print(f"Groups: {seen.total}")
@@ -138,13 +142,13 @@ def list_table(found: list[Facts], *, settings: Settings, out: Console) -> None:
     if not found:
         out.print("No broadcasts yet.")
         return
-    table = Table(box=box.SIMPLE_HEAD, caption=f"Times in {settings.zone.key}")
+    table = _table(caption=f"Times in {settings.zone.key}")
     table.add_column("ID", justify="right", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Next run", no_wrap=True)
     for heading in ("Targets", "Sent", "Failed", "Pending"):
         table.add_column(heading, justify="right", no_wrap=True)
-    table.add_column("Text")  # the one column that gives way on a narrow terminal
+    table.add_column("Text")  # the one column that gives way on a narrow terminal, cut short
     for facts in found:
         counts = facts.counts
         table.add_row(
@@ -152,7 +156,7 @@ def list_table(found: list[Facts], *, settings: Settings, out: Console) -> None:
             facts.broadcast.status,
             local(facts.next_send_at, settings.zone),
             *(str(n) for n in (counts.targets, counts.sent, counts.failed, counts.pending)),
-            _text_start(facts),
+            Text(_text_start(facts), no_wrap=True, overflow="ellipsis"),
         )
     out.print(table)
 
@@ -204,11 +208,10 @@ def runs_table(session: Session, runs: list[BroadcastRun], *, zone: ZoneInfo, ou
     if not runs:
         out.print("No run yet.")
         return
-    table = Table(
-        title="Runs", caption=f"Times in {zone.key}", box=box.SIMPLE_HEAD, title_justify="left"
-    )
+    table = _table(title="Runs", caption=f"Times in {zone.key}")
     for heading in ("Run", "Due", "Status", "Targets", "Sent", "Failed", "Pending", "Cancelled"):
-        table.add_column(heading, justify="left" if heading in ("Due", "Status") else "right")
+        left = heading in ("Due", "Status")
+        table.add_column(heading, justify="left" if left else "right", no_wrap=True)
     notes: list[str] = []
     for run in runs:
         assert run.id is not None
@@ -221,6 +224,17 @@ def runs_table(session: Session, runs: list[BroadcastRun], *, zone: ZoneInfo, ou
     out.print(table)
     for note in notes:
         out.print(note, soft_wrap=True)
+
+
+def _table(*, title: str | None = None, caption: str | None = None) -> Table:
+    return Table(
+        title=title,
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        title_justify="left",
+    )
 
 
 def failures(counts: RunCounts) -> list[str]:
