@@ -12,12 +12,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_INPUT=1
 
 # The pinned dependencies first, in a layer of their own, so that a change to the code
-# does not download them again. They are read from pyproject.toml, the one list of pins.
-COPY pyproject.toml /tmp/tinbao-pins/pyproject.toml
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/tinbao-pins/pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > /tmp/tinbao-pins/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/tinbao-pins/requirements.txt \
-    && rm -rf /tmp/tinbao-pins
+# does not download them again. The runtime lock holds the same pins as pyproject.toml.
+COPY requirements/runtime.txt /tmp/runtime.txt
+RUN pip install --no-cache-dir -r /tmp/runtime.txt && rm /tmp/runtime.txt
 
 # Then Tinbao itself; the source tree is not kept in the image.
 COPY . /src

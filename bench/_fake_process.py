@@ -66,7 +66,7 @@ class FakeTelegramProcess:
         """The calls and the violations recorded since the last reset."""
         answer = self._ask("calls")
         calls = [RemoteCall(**c) for c in answer["calls"]]
-        return calls, [tuple(v) for v in answer["violations"]]  # type: ignore[misc]
+        return calls, [(v[0], v[1], v[2]) for v in answer["violations"]]
 
     def stop(self) -> None:
         """End the child."""

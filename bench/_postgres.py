@@ -31,13 +31,15 @@ class BenchPostgres(PostgresServer):
         return str(row[0]) if row else ""
 
 
+class FastPostgres(BenchPostgres):
+    """BenchPostgres with the tests' fast, non-durable commits."""
+
+    durability = AS_IN_TESTS
+
+
 def start_postgres(base: Path, *, durable: bool) -> BenchPostgres:
     """Start a private server under `base`; durable=False keeps the tests' fast settings."""
-    cls = (
-        BenchPostgres
-        if durable
-        else type("FastPostgres", (BenchPostgres,), {"durability": AS_IN_TESTS})
-    )
+    cls: type[BenchPostgres] = BenchPostgres if durable else FastPostgres
     server = cls.start(base)
     assert isinstance(server, BenchPostgres)
     return server

@@ -14,20 +14,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import machine, table, write_results  # puts the repository on sys.path
 from sqlalchemy import text
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench._common import machine, table, write_results
+from core.db import Database
 from domain.chats.service import issue_link_code, record_chat, redeem_link_code
-from domain.db import Database
 from migrations.runner import upgrade_to_head
 from tests.factories import make_area
 from tests.fakes import FakeTelegram
@@ -130,7 +127,7 @@ def main() -> None:
         sqlite = asyncio.run(run(f"sqlite:///{work / 'bench.db'}", work, args.reports, args.groups))
         results.append({"engine": "sqlite", **sqlite})
         if args.postgres:
-            from bench._postgres import start_postgres
+            from _postgres import start_postgres
 
             server = start_postgres(work / "pg", durable=True)
             try:

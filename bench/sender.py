@@ -40,9 +40,9 @@ from bot.sender.loop import Sender
 from bot.sender.outcomes import Delivery
 from bot.sender.telegram import TelegramTransport
 from bot.telegram.client import make_bot
-from domain.db import Database
-from domain.leadership import acquire_leadership
-from domain.metrics import Metrics
+from core.db import Database
+from core.leadership import acquire_leadership
+from core.metrics import Metrics
 from domain.outbox.messages import Outgoing
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
 from domain.outbox.service import enqueue
@@ -94,14 +94,15 @@ def enqueue_reply(db: Database) -> None:
 def unfinished(db: Database) -> int:
     """Outbox rows not yet recorded as sent or failed."""
     from sqlalchemy import func, select
+    from sqlmodel import col
 
     with db.session() as session:
         return int(
             session.scalar(
                 select(func.count()).where(
-                    OutboxMessage.status.in_(
+                    col(OutboxMessage.status).in_(
                         [OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]
-                    )  # type: ignore[attr-defined]
+                    )
                 )
             )
             or 0
@@ -184,7 +185,7 @@ async def run_broadcast(
                 sender.notify()  # as the inbox worker does after its transaction
         delivered_at = time.monotonic()
         # The rows are marked sent just after each call: poll the table until all are.
-        while time.monotonic() < deadline and await asyncio.to_thread(unfinished, db):  # noqa: ASYNC110
+        while time.monotonic() < deadline and await asyncio.to_thread(unfinished, db) > 0:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         recorded_at = time.monotonic()
     finally:

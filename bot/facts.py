@@ -13,11 +13,11 @@ from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
 from bot.turn import BotProfile, Facts
+from core.db import Database, utcnow
+from core.sealing import Sealer
 from domain.chats.models import Channel, ChatKind, LinkRole
 from domain.chats.service import get_chat
-from domain.db import Database, utcnow
 from domain.evidence import StoredFile
-from domain.people.sealing import Sealer
 from domain.people.service import find_person
 from domain.reports.drafts import get_draft
 from domain.reports.questions import open_question

@@ -15,12 +15,12 @@ from bot.telegram.updates import telegram_events
 from bot.turn import BotProfile, Facts, Turn
 from bot.zalo.updates import zalo_events
 from bot.zalo_oa.updates import oa_events
+from core.db import Database, utcnow
+from core.sealing import Sealer
+from core.settings import Settings
 from domain.chats.models import Channel
-from domain.db import Database, utcnow
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import finish_update
-from domain.people.sealing import Sealer
-from domain.settings import Settings
 
 log = logging.getLogger(__name__)
 

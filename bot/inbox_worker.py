@@ -9,10 +9,10 @@ import time
 from datetime import timedelta
 from typing import Protocol
 
-from domain.db import Database, utcnow
+from core.db import Database, utcnow
+from core.metrics import Metrics
 from domain.inbox import service as inbox
 from domain.inbox.models import InboxStatus, InboxUpdate
-from domain.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,11 @@ from sqlmodel import col, select
 from bot.events import Command
 from bot.reporting.police import route_waiting_reports
 from bot.turn import Turn
+from core.i18n import N_
 from domain.areas.models import Area
 from domain.chats.models import Channel, LinkCode, LinkRole
 from domain.chats.service import LinkOutcome, redeem_link_code
 from domain.codes import normalize_code
-from domain.i18n import N_
 
 ROLE_NAMES = {
     LinkRole.TRIAGE.value: N_("the police's triage group"),

@@ -26,8 +26,8 @@ from bot.triage.answers import answer_question
 from bot.triage.desk import handle_desk, is_desk_event
 from bot.turn import Turn
 from bot.welcome import choose_language, introduce, introduce_if_first, language_button, send_help
+from core.i18n import N_
 from domain.chats.service import migrate_chat, set_bot_membership
-from domain.i18n import N_
 from domain.reports.drafts import get_draft
 
 _DESK_ONLY = N_("This works only in a police triage group linked with /link.")

@@ -9,17 +9,17 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.events import Event
+from core.i18n import gettext_for, pick_locale
+from core.sealing import Sealer
+from core.settings import Settings
 from domain.chats.models import Chat, ChatKind
 from domain.chats.service import record_chat
 from domain.evidence import StoredFile
-from domain.i18n import gettext_for, pick_locale
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.models import Lane
 from domain.outbox.service import enqueue
 from domain.people.models import Person
-from domain.people.sealing import Sealer
 from domain.people.service import remember_person
-from domain.settings import Settings
 
 # The outbox "chat" of a button's answer: one of its own, so that it waits for nothing.
 CALLBACK_QUEUE = "callback:"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.events import ButtonPress, Command
 from bot.turn import Turn
-from domain.i18n import LOCALES
+from core.i18n import LOCALES
 from domain.outbox.messages import Button
 from domain.people.service import note_first_contact, set_locale
 

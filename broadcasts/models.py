@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from domain.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, utcnow
 
 
 class BroadcastStatus(StrEnum):
@@ -112,3 +112,26 @@ class BroadcastRun(SQLModel, table=True):
     # Failures in a row are counted from here: a resumed or retried run starts a fresh count.
     resumed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BroadcastEvent(SQLModel, table=True):
+    """One step of a broadcast's life: who, when, from which chat, what."""
+
+    __tablename__ = "broadcast_events"
+
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    broadcast_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    run_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    kind: str = Field(sa_column=Column(String(32), nullable=False))
+    # "api", "cli", "system", or an officer's platform identity such as "telegram:880001".
+    actor: str = Field(sa_column=Column(String(96), nullable=False))
+    chat: str | None = Field(default=None, sa_column=Column(String(96)))
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

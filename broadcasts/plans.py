@@ -11,10 +11,10 @@ from sqlmodel import Session
 from broadcasts.cron import CronError, parse_cron
 from broadcasts.models import Broadcast
 from broadcasts.targets import ALL, Audience, TargetCount, UnknownAreas, count_targets
+from core.db import utcnow
+from core.settings import Settings
 from domain.chats.models import Channel
-from domain.db import utcnow
 from domain.outbox.service import TEXT_LIMITS
-from domain.settings import Settings
 
 # Zalo's OA paces itself at 30 a second overall (bot/sender/zalo_oa.py).
 ZALO_OA_PER_SECOND = 30.0

@@ -13,12 +13,13 @@ from sqlmodel import Session, col
 from broadcasts.cron import parse_cron
 from broadcasts.models import Broadcast, BroadcastRun, BroadcastStatus, RunStatus
 from broadcasts.plans import BroadcastError, audience_of_broadcast, lateness, release_time
-from broadcasts.service import OPEN_ROWS, pause_run
+from broadcasts.service import OPEN_ROWS, pause_run, run_counts
 from broadcasts.targets import UnknownAreas, write_deliveries
 from broadcasts.texts import broadcast_text
-from domain.db import Database, utcnow
+from broadcasts.timeline import SYSTEM, record
+from core.db import Database, utcnow
+from core.settings import Settings
 from domain.outbox.models import OutboxMessage, OutboxStatus
-from domain.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -134,18 +135,27 @@ def _record_missed(
 ) -> None:
     assert broadcast.id is not None
     log.warning("broadcast %s: the run due at %s is missed (%s)", broadcast.id, due, reason)
-    session.add(
-        BroadcastRun(
-            broadcast_id=broadcast.id,
-            due_at=due,
-            status=RunStatus.MISSED.value,
-            urgent=broadcast.urgent,
-            reason=reason,
-            created_at=now,
-            finished_at=now,
-        )
+    run = BroadcastRun(
+        broadcast_id=broadcast.id,
+        due_at=due,
+        status=RunStatus.MISSED.value,
+        urgent=broadcast.urgent,
+        reason=reason,
+        created_at=now,
+        finished_at=now,
     )
+    session.add(run)
     session.flush()
+    record(
+        session,
+        broadcast_id=broadcast.id,
+        kind="run_missed",
+        actor=SYSTEM,
+        run_id=run.id,
+        at=now,
+        due_at=due.isoformat(),
+        reason=reason,
+    )
     done.missed += 1
 
 
@@ -186,7 +196,26 @@ def _start_run(
         run.reason = f"could not start: {error}"
         run.finished_at = now
         log.error("broadcast %s could not start its run: %s", broadcast.id, error)
+        record(
+            session,
+            broadcast_id=broadcast.id,
+            kind="run_failed",
+            actor=SYSTEM,
+            run_id=run.id,
+            at=now,
+            reason=run.reason,
+        )
         return
+    record(
+        session,
+        broadcast_id=broadcast.id,
+        kind="run_started",
+        actor=SYSTEM,
+        run_id=run.id,
+        at=now,
+        due_at=due.isoformat(),
+        targets=run.targets,
+    )
     done.started += 1
     log.info("broadcast %s: run %s started for %d groups", broadcast.id, run.id, run.targets)
     if run.targets == 0:
@@ -213,6 +242,15 @@ def _keep_in_step(
     if streak := _failures_in_a_row(session, run, limit=settings.broadcast_max_errors):
         reason = f"{settings.broadcast_max_errors} deliveries failed in a row; the last: {streak}"
         pause_run(session, run=run, reason=reason, now=now)
+        record(
+            session,
+            broadcast_id=run.broadcast_id,
+            kind="run_paused",
+            actor=SYSTEM,
+            run_id=run_id,
+            at=now,
+            reason=reason,
+        )
         broadcast = session.get(Broadcast, run.broadcast_id)
         if broadcast is not None and broadcast.status == BroadcastStatus.SENDING.value:
             broadcast.status = BroadcastStatus.PAUSED.value
@@ -234,6 +272,18 @@ def _keep_in_step(
     run.status = RunStatus.DONE.value
     run.finished_at = now
     done.finished += 1
+    counts = run_counts(session, run_id=run_id)
+    record(
+        session,
+        broadcast_id=run.broadcast_id,
+        kind="run_done",
+        actor=SYSTEM,
+        run_id=run_id,
+        at=now,
+        sent=counts.sent,
+        failed=counts.failed,
+        cancelled=counts.cancelled,
+    )
     broadcast = session.get(Broadcast, run.broadcast_id)
     if broadcast is not None and broadcast.status == BroadcastStatus.SENDING.value:
         others = session.execute(

@@ -15,8 +15,8 @@ from sqlmodel import col
 from broadcasts.models import Broadcast, BroadcastStatus
 from broadcasts.plans import release_time
 from broadcasts.runs import Pass, advance_broadcasts
-from domain.db import Database, utcnow
-from domain.settings import Settings
+from core.db import Database, utcnow
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,13 @@ class BroadcastClock:
                 )
         while not self._stopping:
             self._wake.clear()
-            done = await self.pass_once()
+            try:
+                done = await self.pass_once()
+            except Exception as error:  # the database may be away: the table waits for us
+                log.error(
+                    "a pass over the broadcasts failed (%s); trying again", type(error).__name__
+                )
+                done = Pass()
             wait = BUSY_SECONDS if done.sending else IDLE_SECONDS
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)

@@ -21,10 +21,11 @@ from broadcasts.plans import (
     release_time,
 )
 from broadcasts.targets import ALL, UnknownAreas, area_ids
-from broadcasts.texts import text_of
-from domain.db import utcnow
+from broadcasts.texts import request_text
+from broadcasts.timeline import record
+from core.db import Database, utcnow
+from core.settings import Settings
 from domain.outbox.models import OutboxMessage, OutboxStatus
-from domain.settings import Settings
 
 OPEN_ROWS = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value, OutboxStatus.HELD.value)
 
@@ -61,8 +62,7 @@ def create_broadcast(
     else:
         assert request.content_id is not None
         check_text(
-            text_of(session, key=request.content_id, locale=settings.locale),
-            channels=request.channels,
+            request_text(session, request, locale=settings.locale), channels=request.channels
         )
     try:
         area_ids(session, audience_of(request))
@@ -84,6 +84,8 @@ def create_broadcast(
     )
     session.add(broadcast)
     session.flush()
+    assert broadcast.id is not None
+    record(session, broadcast_id=broadcast.id, kind="created", actor=request.created_by, at=now)
     return broadcast
 
 
@@ -159,6 +161,20 @@ def run_counts(session: Session, *, run_id: int) -> RunCounts:
     )
 
 
+def delivery_counts(db: Database) -> dict[tuple[str, ...], int]:
+    """Deliveries of the runs under way (sending or paused) by channel and status, for metrics."""
+    under_way = select(col(BroadcastRun.id)).where(
+        col(BroadcastRun.status).in_([RunStatus.SENDING.value, RunStatus.PAUSED.value])
+    )
+    with db.reading() as session:
+        found = session.execute(
+            select(col(OutboxMessage.channel), col(OutboxMessage.status), func.count())
+            .where(col(OutboxMessage.run_id).in_(under_way))
+            .group_by(col(OutboxMessage.channel), col(OutboxMessage.status))
+        ).all()
+    return {(channel, status): n for channel, status, n in found}
+
+
 def next_send_at(broadcast: Broadcast, *, settings: Settings) -> datetime | None:
     """When the broadcast's next run will go, quiet hours counted; None if no run is to come."""
     if broadcast.next_run_at is None or broadcast.status in _FINISHED:
@@ -170,7 +186,7 @@ _FINISHED = (BroadcastStatus.DONE.value, BroadcastStatus.CANCELLED.value)
 
 
 def pause_broadcast(
-    session: Session, *, broadcast_id: int, now: datetime | None = None
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
 ) -> Broadcast:
     """Stop the broadcast's sends and its next runs until it is resumed."""
     broadcast = _locked(session, broadcast_id)
@@ -180,6 +196,7 @@ def pause_broadcast(
         pause_run(session, run=run, reason="paused by an operator", now=now)
     broadcast.status = BroadcastStatus.PAUSED.value
     broadcast.reason = "paused by an operator"
+    record(session, broadcast_id=broadcast_id, kind="paused", actor=actor, at=now)
     return _touched(broadcast, now)
 
 
@@ -192,7 +209,7 @@ def pause_run(session: Session, *, run: BroadcastRun, reason: str, now: datetime
 
 
 def resume_broadcast(
-    session: Session, *, broadcast_id: int, now: datetime | None = None
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
 ) -> Broadcast:
     """Let a paused broadcast go on: its paused run sends again, its schedule runs again."""
     now = now or utcnow()
@@ -207,11 +224,12 @@ def resume_broadcast(
         run.reason = None
     broadcast.reason = None
     broadcast.status = _settled_status(broadcast, sending=bool(runs))
+    record(session, broadcast_id=broadcast_id, kind="resumed", actor=actor, at=now)
     return _touched(broadcast, now)
 
 
 def cancel_broadcast(
-    session: Session, *, broadcast_id: int, now: datetime | None = None
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
 ) -> Broadcast:
     """End the broadcast for good: unsent deliveries are dropped, no run follows."""
     now = now or utcnow()
@@ -227,10 +245,13 @@ def cancel_broadcast(
         run.finished_at = now
     broadcast.status = BroadcastStatus.CANCELLED.value
     broadcast.next_run_at = None
+    record(session, broadcast_id=broadcast_id, kind="cancelled", actor=actor, at=now)
     return _touched(broadcast, now)
 
 
-def retry_failed(session: Session, *, broadcast_id: int, now: datetime | None = None) -> int:
+def retry_failed(
+    session: Session, *, broadcast_id: int, actor: str = "api", now: datetime | None = None
+) -> int:
     """Send the failed deliveries of the last run again; how many."""
     now = now or utcnow()
     broadcast = _locked(session, broadcast_id)
@@ -257,6 +278,15 @@ def retry_failed(session: Session, *, broadcast_id: int, now: datetime | None = 
     run.resumed_at = now
     run.finished_at = None
     run.reason = None
+    record(
+        session,
+        broadcast_id=broadcast_id,
+        kind="retried",
+        actor=actor,
+        run_id=run.id,
+        at=now,
+        deliveries=int(retried),
+    )
     _touched(broadcast, now)
     return int(retried)
 

@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import Select, func, insert, literal, select
 from sqlmodel import Session, col
 
+from core.db import UTCDateTime
 from domain.areas.models import Area
 from domain.areas.service import subtree
 from domain.chats.models import Chat, ChatKind, LinkRole
-from domain.db import UTCDateTime
 from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from broadcasts.contents.service import UnknownContent, get_content
 from broadcasts.models import Broadcast
 from broadcasts.plans import BroadcastError, BroadcastRequest
 
 
 def text_of(session: Session, *, key: str, locale: str) -> str:
-    """A library message's text in a language, or BroadcastError if there is none by that id."""
-    raise BroadcastError(f"unknown content id {key!r}")  # wired to the library next
+    """A library message, title and text, in a language; BroadcastError if it cannot be sent."""
+    try:
+        return get_content(session, key=key, locale=locale).message
+    except UnknownContent as error:
+        raise BroadcastError(f"unknown content id: {error}") from None
 
 
 def broadcast_text(session: Session, broadcast: Broadcast, *, locale: str) -> str:

@@ -1,1 +1,1 @@
-"""Tinbao's domain: areas, chats, reports, identities, inbox, outbox, settings and storage."""
+"""Tinbao's domain: areas, chats, people, reports, evidence, the inbox and the outbox."""

@@ -1,10 +1,10 @@
 """Every table, imported in one place so that metadata and migrations see them all."""
 
+from core.leadership import LeaderLease
+from core.oa_tokens import SealedOaTokens
 from domain.areas.models import Area, AreaAlias
 from domain.chats.models import Chat, LinkCode
 from domain.inbox.models import ChatLease, InboxUpdate
-from domain.leadership import LeaderLease
-from domain.oa_tokens import SealedOaTokens
 from domain.outbox.models import OutboxMessage
 from domain.people.models import Identity, Person
 from domain.reports.models import Draft, Evidence, Question, Report, ReportEvent

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from domain.db import Database
+from core.db import Database
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 

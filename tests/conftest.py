@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.db import Database
+from core.db import Database
 from migrations.runner import upgrade_to_head
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running, make_settings, serving, with_platforms
@@ -64,9 +64,9 @@ def database_url(
         return
     server = request.getfixturevalue("postgres_server")
     name = "t_" + uuid.uuid4().hex[:12]
-    server.create_database(name, template="tinbao_template")  # type: ignore[attr-defined]
-    yield server.url(name)  # type: ignore[attr-defined]
-    server.drop_database(name)  # type: ignore[attr-defined]
+    server.create_database(name, template="tinbao_template")
+    yield server.url(name)
+    server.drop_database(name)
 
 
 @pytest.fixture

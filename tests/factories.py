@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlmodel import Session
 
+from core.db import utcnow
 from domain.areas.models import Area, AreaKind
 from domain.areas.service import upsert_area
 from domain.chats.models import Chat, ChatKind
 from domain.chats.service import record_chat
-from domain.db import utcnow
 from domain.reports.models import Report, Source
 from domain.reports.service import NewReport, file_report
 

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from domain.db import Database
-from domain.settings import Settings
+from core.db import Database
+from core.settings import Settings
 from tinbao.service import Service
 
 TELEGRAM_SECRET = "tg-secret-for-tests_0123"
@@ -41,7 +41,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "media_dir": tmp_path / "media",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def with_telegram(fake_url: str, token: str = "123:TEST") -> dict[str, Any]:
@@ -111,7 +111,7 @@ class Running:
 
 
 def _now_for(db: Database) -> Any:
-    from domain.db import utcnow
+    from core.db import utcnow
 
     now = utcnow()
     return now.replace(tzinfo=None) if db.is_sqlite else now

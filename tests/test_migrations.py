@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 
 import broadcasts.models  # noqa: F401  (the broadcasts' tables)
 import domain.models  # noqa: F401  (every table on the metadata)
-from domain.db import Database
+from core.db import Database
 from migrations.runner import current_revision, head_revision, upgrade_to_head
 from tests.conftest import ENGINES
 

@@ -9,10 +9,10 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from domain.i18n import LOCALES, LOCALES_DIR, gettext_for, pick_locale
+from core.i18n import LOCALES, LOCALES_DIR, gettext_for, pick_locale
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("bot", "domain", "broadcasts", "webhooks")
+PACKAGES = ("bot", "core", "domain", "broadcasts", "webhooks")
 KEYWORDS = {"_": None, "gettext": None, "N_": None}
 
 

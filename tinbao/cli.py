@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from domain.db import Database
-from domain.settings import Settings, SettingsError, load_settings, resolve_secret_key
+from core.db import Database
+from core.settings import Settings, SettingsError, load_settings, resolve_secret_key
 from migrations.runner import current_revision, head_revision, upgrade_to_head
 from tinbao.broadcast_cli import broadcast_app
 
@@ -76,7 +76,7 @@ def serve(
     """Run the whole service: webhooks, admin API, scheduler and sender."""
     import uvicorn
 
-    from tinbao.logs import configure_logging
+    from core.logs import configure_logging
     from tinbao.service import Service
 
     settings = _settings()

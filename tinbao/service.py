@@ -27,15 +27,16 @@ from bot.telegram.client import make_bot
 from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
-from domain.db import Database
+from broadcasts.service import delivery_counts
+from core.db import Database
+from core.leadership import Leadership, acquire_leadership, release_leadership
+from core.metrics import Metrics, Reading
+from core.sealing import Sealer
+from core.settings import Settings, resolve_secret_key
 from domain.inbox.service import count_by_status
-from domain.leadership import Leadership, acquire_leadership, release_leadership
-from domain.metrics import Metrics, Reading
 from domain.outbox.delivery import requeue_stale_sending
 from domain.outbox.service import outbox_counts
-from domain.people.sealing import Sealer
 from domain.reports.queries import unrouted_count
-from domain.settings import Settings, resolve_secret_key
 from tinbao.leader_duties import LeaderDuties
 from webhooks.app import create_app
 from webhooks.inbox_writer import InboxWriter
@@ -135,6 +136,12 @@ class Service:
                 "Outbox rows by lane and state",
                 ("lane", "status"),
                 outbox_counts(self.db),
+            ),
+            Reading(
+                "tinbao_broadcast_deliveries",
+                "Deliveries of the broadcast runs under way, by channel and state",
+                ("channel", "status"),
+                delivery_counts(self.db),
             ),
             Reading(
                 "tinbao_reports_unrouted",

@@ -12,8 +12,9 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from broadcasts.contents.library import shipped_library
 from webhooks import ingress, media
-from webhooks.admin import areas, broadcasts, chats, link_codes, reports, stats
+from webhooks.admin import areas, broadcasts, chats, contents, link_codes, reports, stats
 from webhooks.admin.auth import require_admin
 from webhooks.state import AppState, StateDep
 
@@ -60,11 +61,12 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
         lifespan=run,
     )
     app.state.tinbao = state
+    shipped_library()  # read and check every shipped message now: a bad file stops the start
     # First in line, and plain ASGI: the webhooks need none of FastAPI's machinery.
     app.webhook_posts = ingress.endpoints(state)
     app.router.routes.extend(ingress.routes(app.webhook_posts))
     admin = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
-    for module in (areas, link_codes, chats, reports, stats, broadcasts):
+    for module in (areas, link_codes, chats, reports, stats, contents, broadcasts):
         admin.include_router(module.router)
     app.include_router(admin)
     app.include_router(media.router)

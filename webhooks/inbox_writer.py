@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from domain.db import Database
+from core.db import Database
 from domain.inbox.service import NewUpdate, store_updates
 
 Waiting = tuple[NewUpdate, asyncio.Future[bool]]

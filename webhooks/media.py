@@ -1,12 +1,12 @@
-"""GET /media/{path}: a kept photo, opened by a signed, short-lived link (see domain.media_links)."""
+"""GET /media/{path}: a kept photo, opened by a signed, short-lived link (see core.media_links)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 
-from domain.db import utcnow
-from domain.media_links import linked_file
+from core.db import utcnow
+from core.media_links import linked_file
 from webhooks.state import StateDep
 
 router = APIRouter(tags=["media"])

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from domain.db import Database
-from domain.metrics import Metrics
-from domain.people.sealing import Sealer
-from domain.settings import Settings
+from core.db import Database
+from core.metrics import Metrics
+from core.sealing import Sealer
+from core.settings import Settings
 from webhooks.inbox_writer import InboxWriter
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from domain.i18n import N_
+from core.i18n import N_
 from domain.reports.models import Category, Status
 from domain.text import fold, has_diacritics, normalize_words
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from domain.db import Database
-from domain.i18n import gettext_for, pick_locale
+from core.db import Database
+from core.i18n import gettext_for, pick_locale
+from core.settings import Settings
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
 from domain.people.models import Person
 from domain.reports.drafts import drop_draft, stale_drafts
-from domain.settings import Settings
 
 
 def expire_drafts(db: Database, *, settings: Settings, now: datetime | None = None) -> int:

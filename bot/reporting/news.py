@@ -6,16 +6,16 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from core.i18n import gettext_for, pick_locale
+from core.sealing import Sealer
+from core.settings import Settings
 from domain.chats.service import get_chat
-from domain.i18n import gettext_for, pick_locale
 from domain.outbox.messages import Outgoing
 from domain.outbox.models import OutboxMessage
 from domain.outbox.service import enqueue
 from domain.people.models import Person
-from domain.people.sealing import Sealer
 from domain.people.service import identity_of
 from domain.reports.models import Report
-from domain.settings import Settings
 
 
 def tell_reporter(

@@ -5,17 +5,17 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.triage.cards import post_card
+from core.i18n import gettext_for
+from core.sealing import Sealer
+from core.settings import Settings
 from domain.areas.service import subtree
 from domain.chats.models import Chat
-from domain.i18n import gettext_for
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
-from domain.people.sealing import Sealer
 from domain.reports.deadlines import ensure_deadlines
 from domain.reports.models import Report, Status
 from domain.reports.routing import triage_chat_for
 from domain.reports.service import record_event
-from domain.settings import Settings
 
 
 def route_report(

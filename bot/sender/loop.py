@@ -23,10 +23,10 @@ from bot.sender.outcomes import (
     Unavailable,
     backoff,
 )
+from core.db import Database
+from core.leadership import Leadership
+from core.metrics import Metrics
 from domain.chats.service import deactivate_chat, migrate_chat
-from domain.db import Database
-from domain.leadership import Leadership
-from domain.metrics import Metrics
 from domain.outbox import delivery as store
 from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.models import Lane, OutboxMessage

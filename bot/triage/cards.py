@@ -9,19 +9,19 @@ from babel.dates import format_datetime
 from sqlmodel import Session, col, select
 
 from bot.reporting.choices import CATEGORY_LABELS
+from core.db import utcnow
+from core.i18n import N_, gettext_for
+from core.media_links import media_link
+from core.sealing import Sealer
+from core.settings import Settings
 from domain.chats.models import Channel, Chat
-from domain.db import utcnow
-from domain.i18n import N_, gettext_for
-from domain.media_links import media_link
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.models import OutboxMessage
 from domain.outbox.service import enqueue
-from domain.people.sealing import Sealer
 from domain.people.service import identity_of
 from domain.reports.models import Report, Status
 from domain.reports.routing import area_path
 from domain.reports.service import evidence_of
-from domain.settings import Settings
 
 # What officers read of a status on a card.
 CARD_STATUS: dict[str, str] = {

@@ -17,11 +17,11 @@ from bot.triage.stats import tell_stats
 from bot.triage.tell import tell_reporter_of_move
 from bot.triage.transfer import transfer_choices
 from bot.turn import Turn
+from core.i18n import N_
 from domain.areas.models import Area
 from domain.areas.resolver import resolve_area
 from domain.chats.models import Channel, Chat
 from domain.codes import looks_like_code, normalize_code
-from domain.i18n import N_
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue, ref_of_sent
 from domain.reports.deadlines import after_move

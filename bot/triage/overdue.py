@@ -10,17 +10,17 @@ from babel.dates import format_datetime
 from sqlmodel import Session
 
 from bot.reporting.choices import CATEGORY_LABELS
+from core.db import Database, utcnow
+from core.i18n import gettext_for
+from core.settings import Settings
 from domain.areas.models import Area
 from domain.chats.models import Chat
-from domain.db import Database, utcnow
-from domain.i18n import gettext_for
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
 from domain.reports.deadlines import Notice, Overdue, Stage, notice_due, overdue_reports
 from domain.reports.models import Report
 from domain.reports.routing import area_path, triage_chat_for
 from domain.reports.service import record_event
-from domain.settings import Settings
 
 log = logging.getLogger(__name__)
 

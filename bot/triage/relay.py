@@ -7,9 +7,9 @@ from bot.events import Location, Media
 from bot.reporting.news import reporter_gettext, tell_reporter
 from bot.triage.cards import send_photo
 from bot.turn import Turn
+from core.i18n import N_, gettext_for
 from domain.chats.models import Channel, Chat
 from domain.chats.service import get_chat
-from domain.i18n import N_, gettext_for
 from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.service import enqueue
 from domain.reports.models import Question, Report

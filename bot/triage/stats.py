@@ -13,9 +13,9 @@ from pathlib import Path
 from bot.events import Command
 from bot.reporting.choices import CATEGORY_LABELS
 from bot.turn import Turn
+from core.i18n import N_
 from domain.areas.models import Area
 from domain.chats.models import Channel, Chat
-from domain.i18n import N_
 from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.service import enqueue
 from domain.reports.models import Status

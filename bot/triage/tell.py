@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.reporting.news import reporter_gettext, tell_reporter
-from domain.i18n import N_
-from domain.people.sealing import Sealer
+from core.i18n import N_
+from core.sealing import Sealer
+from core.settings import Settings
 from domain.reports.models import Report
 from domain.reports.triage import Move
-from domain.settings import Settings
 
 NEWS: dict[Move, str] = {
     Move.CLAIM: N_(

@@ -9,9 +9,9 @@ from typing import Any
 
 import httpx
 
-from domain.db import Database, utcnow
-from domain.oa_tokens import OaTokens, load_tokens, save_tokens
-from domain.people.sealing import Sealer
+from core.db import Database, utcnow
+from core.oa_tokens import OaTokens, load_tokens, save_tokens
+from core.sealing import Sealer
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from core.db import Database, utcnow
 from domain.areas.models import Area, AreaAlias
 from domain.areas.service import area_problems, clean_aliases, replace_aliases
-from domain.db import Database, utcnow
 
 COLUMNS = ("code", "name", "kind", "parent_code", "aliases", "lat", "lon")
 _CHUNK = 1000  # rows per flush, and so per progress report

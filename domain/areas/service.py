@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import CTE
 from sqlmodel import Session, col, select
 
+from core.db import utcnow
 from domain.areas.models import Area, AreaAlias, AreaKind
-from domain.db import utcnow
 from domain.text import fold
 
 MAX_CODE = 64  # the columns' lengths, checked here because SQLite would not

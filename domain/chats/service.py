@@ -9,10 +9,10 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from core.db import utcnow
 from domain.areas.models import Area
 from domain.chats.models import Chat, ChatKind, LinkCode, LinkRole
 from domain.codes import new_code, normalize_code
-from domain.db import utcnow
 from domain.outbox.models import OutboxMessage, OutboxStatus
 
 LINK_CODE_LENGTH = 8

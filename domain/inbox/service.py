@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from domain.db import Database, UTCDateTime, utcnow
+from core.db import Database, UTCDateTime, utcnow
 from domain.inbox.models import ChatLease, InboxStatus, InboxUpdate
 
 INBOX: Table = InboxUpdate.__table__  # type: ignore[attr-defined]

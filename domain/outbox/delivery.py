@@ -10,9 +10,9 @@ from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from core.db import Database, utcnow
+from core.leadership import LeaderLease, Leadership
 from domain.chats.models import Chat
-from domain.db import Database, utcnow
-from domain.leadership import LeaderLease, Leadership
 from domain.outbox.models import OutboxMessage, OutboxStatus
 
 

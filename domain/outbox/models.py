@@ -8,7 +8,7 @@ from enum import IntEnum, StrEnum
 from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from domain.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, utcnow
 
 
 class Lane(IntEnum):

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from core.db import Database
 from domain.chats.models import Channel
-from domain.db import Database, utcnow
 from domain.outbox.messages import MessageKind, Outgoing, split_text
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
 
@@ -111,11 +111,6 @@ def messages_for(session: Session, *, channel: str, chat_id: str) -> Sequence[Ou
         .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id)  # type: ignore[arg-type]
         .order_by(OutboxMessage.id)  # type: ignore[arg-type]
     ).all()
-
-
-def now_iso() -> str:
-    """The current UTC time in ISO 8601, for bodies that carry it."""
-    return utcnow().isoformat()
 
 
 def ref_of_sent(session: Session, *, channel: str, chat_id: str, message_id: str) -> str | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from domain.db import UTCDateTime, utcnow
+from core.db import UTCDateTime, utcnow
 
 
 class Person(SQLModel, table=True):

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from domain.db import utcnow
+from core.db import utcnow
+from core.sealing import Sealer
 from domain.people.models import Identity, Person
-from domain.people.sealing import Sealer
 
 
 def find_person(session: Session, *, sealer: Sealer, channel: str, user_id: str) -> Person | None:

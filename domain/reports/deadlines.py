@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, and_, col, or_, select
 
+from core.settings import Settings
 from domain.reports.models import Report, Status
-from domain.settings import Settings
 
 if TYPE_CHECKING:
     # Only the type: the triage module may call after_move, and so import this one.

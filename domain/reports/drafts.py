@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from domain.db import utcnow
+from core.db import utcnow
 from domain.reports.models import Draft
 
 DRAFT_LIFETIME = timedelta(days=1)

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core.db import Database
 from domain.areas.models import Area
 from domain.areas.service import subtree
-from domain.db import Database
 from domain.reports.models import Evidence, Report
 
 

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from core.db import utcnow
 from domain.codes import new_code, normalize_code
-from domain.db import utcnow
 from domain.evidence import StoredFile
 from domain.reports.models import Evidence, Report, ReportEvent, Source, Status
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from sqlmodel import Session
 
-from domain.db import utcnow
+from core.db import utcnow
 from domain.reports.models import Report, Status
 from domain.reports.service import record_event
 

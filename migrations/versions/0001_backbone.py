@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import domain.db
+import core.db
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
-        sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["parent_id"], ["areas.id"], name=op.f("fk_areas_parent_id_areas"), ondelete="RESTRICT"
         ),
@@ -49,11 +49,11 @@ def upgrade() -> None:
         sa.Column("payload", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("not_before", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("not_before", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
-        sa.Column("received_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("handled_at", domain.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("redacted_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("received_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("redacted_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox")),
         sa.UniqueConstraint("channel", "update_key", name=op.f("uq_inbox_channel_update_key")),
     )
@@ -66,7 +66,7 @@ def upgrade() -> None:
         "inbox_leases",
         sa.Column("chat", sa.String(length=96), nullable=False),
         sa.Column("holder", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("chat", name=op.f("pk_inbox_leases")),
     )
     op.create_table(
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("holder", sa.String(length=64), nullable=False),
         sa.Column("token", sa.Integer(), nullable=False),
-        sa.Column("expires_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_leader_leases")),
     )
     op.create_table(
@@ -82,8 +82,8 @@ def upgrade() -> None:
         sa.Column("app_id", sa.String(length=32), nullable=False),
         sa.Column("access_token", sa.LargeBinary(), nullable=False),
         sa.Column("refresh_token", sa.LargeBinary(), nullable=False),
-        sa.Column("access_expires_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("access_expires_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("app_id", name=op.f("pk_oa_tokens")),
     )
     op.create_table(
@@ -97,10 +97,10 @@ def upgrade() -> None:
         sa.Column("coalesce_key", sa.String(length=128), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("not_before", domain.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sending_at", domain.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("not_before", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sending_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("platform_message_id", sa.String(length=64), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("ref", sa.String(length=128), nullable=True),
@@ -118,8 +118,8 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("user_key", sa.String(length=64), nullable=False),
         sa.Column("locale", sa.String(length=8), nullable=True),
-        sa.Column("first_contact_at", domain.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_contact_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
         sa.UniqueConstraint("channel", "user_key", name=op.f("uq_people_channel_user_key")),
     )
@@ -154,9 +154,9 @@ def upgrade() -> None:
         sa.Column("migrated_to", sa.String(length=64), nullable=True),
         sa.Column("area_id", sa.Integer(), nullable=True),
         sa.Column("role", sa.String(length=16), nullable=True),
-        sa.Column("linked_at", domain.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("linked_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["area_id"], ["areas.id"], name=op.f("fk_chats_area_id_areas"), ondelete="SET NULL"
         ),
@@ -170,7 +170,7 @@ def upgrade() -> None:
         "identities",
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("sealed", sa.LargeBinary(), nullable=False),
-        sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -185,9 +185,9 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=16), nullable=False),
         sa.Column("area_id", sa.Integer(), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("used_by_chat_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["area_id"], ["areas.id"], name=op.f("fk_link_codes_area_id_areas"), ondelete="CASCADE"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import domain.db
+import core.db
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.String(length=64), nullable=False),
         sa.Column("step", sa.String(length=32), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
-        sa.Column("started_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["people.id"],
@@ -52,7 +52,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("group_chat_id", sa.Integer(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("occurred_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("occurred_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("occurred_text", sa.String(length=200), nullable=True),
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
@@ -62,12 +62,12 @@ def upgrade() -> None:
         sa.Column("locale", sa.String(length=8), nullable=False),
         sa.Column("claimed_by", sa.String(length=96), nullable=True),
         sa.Column("claimed_by_name", sa.String(length=200), nullable=True),
-        sa.Column("claimed_at", domain.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.Text(), nullable=True),
         sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["area_id"], ["areas.id"], name=op.f("fk_reports_area_id_areas"), ondelete="SET NULL"
         ),
@@ -105,7 +105,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=96), nullable=False),
         sa.Column("chat", sa.String(length=96), nullable=True),
         sa.Column("details", sa.Text(), nullable=False),
-        sa.Column("at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["report_id"],
             ["reports.id"],
@@ -129,7 +129,7 @@ def upgrade() -> None:
         sa.Column("caption", sa.Text(), nullable=True),
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
-        sa.Column("created_at", domain.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["report_id"],
             ["reports.id"],

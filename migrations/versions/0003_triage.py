@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import domain.db
+import core.db
 
 revision: str = "0003"
 down_revision: str | None = "0002"
@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("asked_by", sa.String(length=96), nullable=False),
         sa.Column("chat", sa.String(length=96), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("asked_at", domain.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("answered_at", domain.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("asked_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["report_id"],
             ["reports.id"],
@@ -49,16 +49,16 @@ def upgrade() -> None:
 
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("claim_due_at", domain.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("claim_due_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("resolve_due_at", domain.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("resolve_due_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("reminded_at", domain.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("reminded_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
-            sa.Column("escalated_at", domain.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("escalated_at", core.db.UTCDateTime(timezone=True), nullable=True)
         )
 
     # ### end Alembic commands ###

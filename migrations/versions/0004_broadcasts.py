@@ -10,14 +10,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import domain.db
+import core.db
 
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UTC = domain.db.UTCDateTime(timezone=True)
+UTC = core.db.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -85,6 +85,27 @@ def upgrade() -> None:
         op.f("ix_broadcast_runs_broadcast_id"), "broadcast_runs", ["broadcast_id"], unique=False
     )
     op.create_index("ix_broadcast_runs_status", "broadcast_runs", ["status"], unique=False)
+    op.create_table(
+        "broadcast_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("broadcast_id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.BigInteger(), nullable=True),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("actor", sa.String(length=96), nullable=False),
+        sa.Column("chat", sa.String(length=96), nullable=True),
+        sa.Column("details", sa.Text(), nullable=False),
+        sa.Column("at", UTC, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["broadcast_id"],
+            ["broadcasts.id"],
+            name=op.f("fk_broadcast_events_broadcast_id_broadcasts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcast_events")),
+    )
+    op.create_index(
+        op.f("ix_broadcast_events_broadcast_id"), "broadcast_events", ["broadcast_id"], unique=False
+    )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("run_id", sa.BigInteger(), nullable=True))
         batch_op.create_index("uq_outbox_run_chat", ["run_id", "channel", "chat_id"], unique=True)
@@ -101,6 +122,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_run_status")
         batch_op.drop_index("uq_outbox_run_chat")
         batch_op.drop_column("run_id")
+    op.drop_index(op.f("ix_broadcast_events_broadcast_id"), table_name="broadcast_events")
+    op.drop_table("broadcast_events")
     op.drop_index("ix_broadcast_runs_status", table_name="broadcast_runs")
     op.drop_index(op.f("ix_broadcast_runs_broadcast_id"), table_name="broadcast_runs")
     op.drop_table("broadcast_runs")

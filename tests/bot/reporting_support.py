@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from core.db import Database
 from domain.chats.service import issue_link_code, record_chat, redeem_link_code
-from domain.db import Database
 from domain.outbox.service import messages_for
 from tests.conftest import FIXTURES
 from tests.factories import make_area

@@ -20,7 +20,7 @@ ZALO_USER = "5810000000001234567"
 
 def telegram_text(text_: str, fixture: str = "telegram/private_start.json") -> dict[str, Any]:
     """A private Telegram message with the given text."""
-    update = copy.deepcopy(load_json(FIXTURES, fixture))
+    update: dict[str, Any] = copy.deepcopy(load_json(FIXTURES, fixture))
     update["update_id"] = next(_ids)
     update["message"]["text"] = text_
     if not text_.startswith("/"):
@@ -30,7 +30,7 @@ def telegram_text(text_: str, fixture: str = "telegram/private_start.json") -> d
 
 def zalo_text(text_: str) -> dict[str, Any]:
     """A private Zalo message with the given text."""
-    update = copy.deepcopy(load_json(FIXTURES, "zalo/bot_text_wrapped.json"))
+    update: dict[str, Any] = copy.deepcopy(load_json(FIXTURES, "zalo/bot_text_wrapped.json"))
     update["result"]["message"]["text"] = text_
     update["result"]["message"]["message_id"] = f"z{next(_ids)}"
     return update

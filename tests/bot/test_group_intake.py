@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.reporting.expiry import expire_drafts
-from domain.db import utcnow
+from core.db import utcnow
 from tests.bot.reporting_support import (
     GROUP,
     TRIAGE,

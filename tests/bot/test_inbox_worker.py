@@ -5,24 +5,25 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 
 from sqlalchemy import text
 from sqlmodel import select
 
 from bot.inbox_worker import InboxWorker
-from domain.db import Database, utcnow
+from core.db import Database, utcnow
+from core.metrics import Metrics
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import NewUpdate, finish_update, redact_payloads, store_updates
-from domain.metrics import Metrics
 
 
 class RecordingHandler:
     """Handles updates slowly, records the order, fails the ones it is told to."""
 
     def __init__(
-        self, db: Database, *, fail_keys: set[str] = frozenset(), delay: float = 0.01
-    ) -> None:  # type: ignore[assignment]
+        self, db: Database, *, fail_keys: AbstractSet[str] = frozenset(), delay: float = 0.01
+    ) -> None:
         self.db = db
         self.fail_keys = fail_keys
         self.delay = delay
@@ -154,7 +155,9 @@ async def test_redaction_erases_old_handled_payloads_only(db: Database) -> None:
         session.add_all(rows.values())
     assert redact_payloads(db, older_than=timedelta(days=30)) == 1
     with db.engine.connect() as connection:
-        payloads = dict(connection.execute(text("SELECT update_key, payload FROM inbox")).all())
+        payloads: dict[str, str | None] = dict(
+            connection.execute(text("SELECT update_key, payload FROM inbox")).all()
+        )
     assert payloads == {"a": None, "b": '{"text": "secret"}', "c": '{"text": "secret"}'}
 
 

@@ -55,7 +55,9 @@ async def issue_code(running: Running, area: str, role: str) -> str:
 
 def telegram_group_command(text_: str, chat_id: int = GROUP) -> dict[str, Any]:
     """A group message carrying a command, as Telegram posts it."""
-    update = copy.deepcopy(load_json(FIXTURES, "telegram/group_report_command.json"))
+    update: dict[str, Any] = copy.deepcopy(
+        load_json(FIXTURES, "telegram/group_report_command.json")
+    )
     update["update_id"] = next(_update_ids)
     update["message"]["text"] = text_
     update["message"]["chat"]["id"] = chat_id
@@ -67,7 +69,7 @@ def telegram_group_command(text_: str, chat_id: int = GROUP) -> dict[str, Any]:
 
 def zalo_group_command(text_: str, chat_id: str = "g_7788990011") -> dict[str, Any]:
     """A group mention carrying a command, as the Zalo Bot Platform posts it."""
-    update = copy.deepcopy(load_json(FIXTURES, "zalo/bot_group_mention.json"))
+    update: dict[str, Any] = copy.deepcopy(load_json(FIXTURES, "zalo/bot_group_mention.json"))
     message = update["result"]["message"]
     message["text"] = f"@Tin báo {text_}"
     message["message_id"] = f"z{next(_update_ids)}"
@@ -195,7 +197,7 @@ async def test_link_in_a_private_chat_explains_it_works_in_groups(
     running: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:
     telegram, _ = platforms
-    update = copy.deepcopy(load_json(FIXTURES, "telegram/private_start.json"))
+    update: dict[str, Any] = copy.deepcopy(load_json(FIXTURES, "telegram/private_start.json"))
     update["message"]["text"] = "/link ABCD2345"
     chat_id = update["message"]["chat"]["id"]
     await running.post_telegram(update)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.reporting.news import tell_reporter
+from core.db import Database, utcnow
+from core.sealing import Sealer
 from domain.chats.service import deactivate_chat, record_chat
-from domain.db import Database, utcnow
-from domain.people.sealing import Sealer
 from domain.people.service import note_first_contact, remember_person
 from domain.reports.models import Source
 from tests.factories import make_report

@@ -10,16 +10,16 @@ from sqlmodel import Session
 
 from bot.reporting.police import route_report
 from bot.triage.overdue import remind_overdue
+from core.db import Database
+from core.sealing import Sealer
+from core.settings import Settings
 from domain.chats.service import deactivate_chat
-from domain.db import Database
 from domain.outbox.service import messages_for
-from domain.people.sealing import Sealer
 from domain.people.service import remember_person
 from domain.reports.deadlines import after_move
 from domain.reports.models import Report
 from domain.reports.service import get_report, timeline
 from domain.reports.triage import Move, Officer, apply_move
-from domain.settings import Settings
 from tests.bot.reporting_support import TRIAGE, link, make_wards
 from tests.factories import make_report
 from tests.fakes import FakeTelegram, FakeZalo

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from domain.i18n import gettext_for
+from core.i18n import gettext_for
 from tests.bot.reporting_support import handled, make_wards, private_update, queued
 from tests.conftest import FIXTURES
 from tests.factories import make_area

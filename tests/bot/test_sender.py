@@ -20,10 +20,10 @@ from bot.sender.telegram import TelegramTransport
 from bot.sender.zalo import ZaloTransport
 from bot.telegram.client import make_bot
 from bot.zalo.client import ZaloBotClient
+from core.db import Database, utcnow
+from core.leadership import Leadership, acquire_leadership
+from core.metrics import Metrics
 from domain.chats.service import get_chat, record_chat
-from domain.db import Database, utcnow
-from domain.leadership import Leadership, acquire_leadership
-from domain.metrics import Metrics
 from domain.outbox.delivery import requeue_stale_sending
 from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus

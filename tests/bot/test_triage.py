@@ -72,7 +72,7 @@ def events_of(ward: Running, code: str) -> list[tuple[str, str, str | None]]:
         " ON r.id = e.report_id WHERE r.code = :code ORDER BY e.id"
     )
     with ward.db.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(text(query), {"code": code})]  # type: ignore[misc]
+        return [(row[0], row[1], row[2]) for row in connection.execute(text(query), {"code": code})]
 
 
 async def test_a_card_reaches_the_police_with_its_moves_and_without_the_reporter(

@@ -19,9 +19,9 @@ from bot.triage.stats import (
     read_period,
     stats_text,
 )
+from core.db import utcnow
+from core.i18n import gettext_for
 from domain.areas.models import Area
-from domain.db import utcnow
-from domain.i18n import gettext_for
 from domain.reports.models import Report
 from domain.reports.stats import AreaCount, MonthCount, ReportStats
 from domain.reports.triage import Move, Officer, apply_move

@@ -20,15 +20,15 @@ from sqlmodel import col
 from bot.sender.loop import Sender
 from bot.sender.zalo_oa import ZaloOaTransport
 from bot.zalo_oa.client import ZaloOaApiError, ZaloOaAuthError, ZaloOaClient, ZaloOaNetworkError
+from core.db import Database
+from core.leadership import acquire_leadership
+from core.metrics import Metrics
+from core.oa_tokens import OaTokens, SealedOaTokens, load_tokens
+from core.sealing import Sealer
 from domain.chats.service import get_chat, record_chat
-from domain.db import Database
-from domain.leadership import acquire_leadership
-from domain.metrics import Metrics
-from domain.oa_tokens import OaTokens, SealedOaTokens, load_tokens
 from domain.outbox.messages import Outgoing
 from domain.outbox.models import OutboxMessage
 from domain.outbox.service import enqueue
-from domain.people.sealing import Sealer
 from tests.conftest import FIXTURES
 from tests.fakes import FakeZaloOa
 from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, REFRESH_TOKEN, SEND_PATH

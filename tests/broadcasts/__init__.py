@@ -1,0 +1,1 @@
+"""Tests of the broadcasts: the library of safety messages."""

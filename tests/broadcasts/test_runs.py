@@ -19,15 +19,16 @@ from broadcasts.runs import advance_broadcasts
 from broadcasts.service import (
     cancel_broadcast,
     create_broadcast,
+    delivery_counts,
     pause_broadcast,
     resume_broadcast,
     retry_failed,
     run_counts,
 )
+from core.db import Database
+from core.settings import Settings
 from domain.areas.models import AreaKind
-from domain.db import Database
 from domain.outbox.models import Lane, OutboxMessage, OutboxStatus
-from domain.settings import Settings
 from tests.factories import make_area, make_group
 from tests.harness import make_settings
 
@@ -276,6 +277,7 @@ def test_run_pause_resume_and_cancel_mid_run(ward: Ward) -> None:
         pause_broadcast(session, broadcast_id=broadcast_id)
     assert set(deliveries(ward, run.id).values()) == {"held"}
     assert status_of(ward, broadcast_id) == "paused"
+    assert delivery_counts(ward.db) == {("telegram", "held"): 2, ("zalo", "held"): 1}
     advance(ward, hanoi(7, 10, 5))
     assert set(deliveries(ward, run.id).values()) == {"held"}
     with ward.db.session() as session:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from core.db import Database
 from domain.areas.importer import ImportReport, RowError, import_areas_csv
 from domain.areas.service import aliases_of, get_area, list_areas
-from domain.db import Database
 from tests.factories import make_area
 
 HEADER = "code,name,kind,parent_code,aliases,lat,lon\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.db import Database
 from domain.areas.resolver import Resolution, nearest_area, resolve_area
 from domain.areas.service import get_area
-from domain.db import Database
 from tests.factories import make_area
 
 

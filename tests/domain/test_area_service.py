@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.db import Database
 from domain.areas.service import (
     AreaError,
     aliases_of,
@@ -13,7 +14,6 @@ from domain.areas.service import (
     list_areas,
     upsert_area,
 )
-from domain.db import Database
 from tests.factories import make_area
 
 

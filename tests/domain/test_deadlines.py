@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import Session
 
-from domain.db import Database
+from core.db import Database
+from core.settings import Settings
 from domain.reports.deadlines import (
     Notice,
     Stage,
@@ -19,7 +20,6 @@ from domain.reports.deadlines import (
 )
 from domain.reports.models import Report
 from domain.reports.triage import Move, Officer, apply_move
-from domain.settings import Settings
 from tests.factories import make_area, make_report
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from domain.db import Database
+from core.db import Database
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import NewUpdate, store_updates
 

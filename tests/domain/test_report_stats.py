@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
+from core.db import Database, utcnow
 from domain.areas.models import Area
 from domain.areas.service import get_area
-from domain.db import Database, utcnow
 from domain.reports.models import Report
 from domain.reports.stats import AreaCount, month_bounds, monthly_counts, report_stats
 from domain.reports.triage import Move, Officer, apply_move

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from domain.db import Database
+from core.db import Database
 from domain.reports.models import Report, Status
 from domain.reports.service import timeline
 from domain.reports.triage import MOVES, Move, MoveRefused, Officer, apply_move
@@ -66,7 +66,8 @@ def test_claim_resolve_and_reopen_record_who_and_why(db: Database) -> None:
             officer=OFFICER,
             reason="Đã xử phạt hành chính",
         )
-        assert report.status == "resolved" and report.closed_at is not None
+        resolved_at = report.closed_at
+        assert report.status == "resolved" and resolved_at is not None
         apply_move(session, report=report, move=Move.REOPEN, officer=OFFICER)
         assert (report.status, report.claimed_by, report.outcome, report.closed_at) == (
             "new",

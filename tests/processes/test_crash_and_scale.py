@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
-from domain.db import Database
+from core.db import Database
 from domain.outbox.messages import Outgoing
 from domain.outbox.models import Lane
 from domain.outbox.service import enqueue

@@ -5,25 +5,27 @@ from __future__ import annotations
 import copy
 import io
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import text
 
+from core.logs import configure_logging
 from tests.conftest import FIXTURES
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import (
     TELEGRAM_SECRET,
     ZALO_SECRET,
+    Running,
     load_json,
     make_settings,
     serving,
     with_telegram,
     with_zalo,
 )
-from tinbao.logs import configure_logging
 
 
-async def wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+async def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Poll until the condition holds."""
     import asyncio
 
@@ -81,7 +83,7 @@ async def test_polling_mode_deletes_the_webhook_and_feeds_the_inbox(
         assert telegram.sent("sendMessage", 770001)[0].params["text"].startswith("Xin chào!")
 
 
-def _inbox_count(running) -> int:  # type: ignore[no-untyped-def]
+def _inbox_count(running: Running) -> int:
     with running.db.engine.connect() as connection:
         return int(connection.execute(text("SELECT count(*) FROM inbox")).scalar_one())
 

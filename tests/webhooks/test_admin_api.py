@@ -92,7 +92,9 @@ async def test_area_list_pages_with_a_cursor_and_filters_by_subtree(running: Run
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"limit": 2, "area": "P"} | ({"cursor": cursor} if cursor else {})
+        params: dict[str, str | int] = {"limit": 2, "area": "P"}
+        if cursor:
+            params["cursor"] = cursor
         page = (await running.client.get("/api/v1/areas", params=params, headers=AUTH)).json()
         seen += [a["code"] for a in page["items"]]
         cursor = page["next_cursor"]

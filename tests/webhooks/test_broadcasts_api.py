@@ -85,6 +85,13 @@ async def test_broadcast_reaches_every_group_of_the_ward_once_on_both_channels(
     assert [c.chat_id for c in zalo.sent("sendMessage")] == [ZALO_GROUP]
     (run,) = await get(running, f"/{broadcast_id}/runs")
     assert (run["status"], run["targets"], run["sent"], run["failures"]) == ("done", 4, 4, {})
+    timeline = [(e["kind"], e["actor"]) for e in done["events"]]
+    assert timeline == [("created", "api"), ("run_started", "system"), ("run_done", "system")]
+    assert done["events"][1]["details"]["targets"] == 4
+    assert done["events"][2]["details"] == {"sent": 4, "failed": 0, "cancelled": 0}
+    metrics = (await running.client.get("/metrics")).text
+    assert 'tinbao_outbox_sent_total{channel="telegram",lane="bulk"} 3.0' in metrics
+    assert 'tinbao_outbox_sent_total{channel="zalo",lane="bulk"} 1.0' in metrics
 
 
 async def test_broadcast_outcomes_per_group_while_the_rest_goes_on(
@@ -150,6 +157,8 @@ async def test_broadcast_pause_resume_cancel_and_conflicts(running: Running) -> 
     assert (await post(running, "/999/pause")).status_code == 404
     listed = await get(running, "")
     assert [b["id"] for b in listed["items"]] == [broadcast_id]
+    timeline = [e["kind"] for e in (await get(running, f"/{broadcast_id}"))["events"]]
+    assert timeline == ["created", "paused", "resumed", "cancelled"]
 
 
 @pytest.mark.parametrize(
@@ -189,3 +198,43 @@ async def test_broadcast_api_needs_the_token(running: Running) -> None:
     assert (await running.client.get("/api/v1/broadcasts")).status_code == 401
     response = await running.client.post("/api/v1/broadcasts", json={})
     assert response.status_code == 401
+
+
+async def test_broadcast_of_a_library_message_sends_its_title_and_text(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    body = {"content_id": "scam-fake-police", "areas": ["SL-TOHIEU-5"], "send_at": soon()}
+    seen = (await post(running, "/preview", body)).json()
+    assert seen["text"].startswith(
+        "Công an, Viện kiểm sát, Tòa án không đòi tiền qua điện thoại\n\n"
+    )
+    assert seen["text"].rstrip().endswith("gọi 113.")
+    created = await post(running, "", body)
+    assert created.status_code == 201, created.text
+    done = await wait_for_status(running, created.json()["id"], "done")
+    assert (done["content_id"], done["sent"]) == ("scam-fake-police", 3)
+    assert {c.params["text"] for c in telegram.sent("sendMessage")} == {seen["text"]}
+
+
+async def test_broadcast_of_a_retired_message_is_refused_then_cannot_start(
+    running: Running,
+) -> None:
+    mine = {
+        "title": "Cảnh giác lừa đảo dịp Tết",
+        "text": "Không chuyển tiền cho người lạ. Gọi 113.",
+        "tags": ["scam"],
+    }
+    made = await running.client.post("/api/v1/contents", json=mine, headers=AUTH)
+    assert made.status_code == 201, made.text
+    key = made.json()["id"]
+    later = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    created = await post(running, "", {"content_id": key, "areas": ["SL"], "send_at": later})
+    assert created.status_code == 201, created.text
+    retired = await running.client.delete(f"/api/v1/contents/{key}", headers=AUTH)
+    assert retired.status_code == 200, retired.text
+    refused = await post(running, "", {"content_id": key, "areas": ["SL"], "send_at": later})
+    assert refused.status_code == 422 and "retired" in refused.json()["detail"]
+    done = await wait_for_status(running, created.json()["id"], "done")
+    (run,) = await get(running, f"/{done['id']}/runs")
+    assert run["status"] == "cancelled" and "retired" in run["reason"]

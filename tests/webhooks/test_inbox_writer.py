@@ -7,7 +7,7 @@ import threading
 
 from sqlalchemy import text
 
-from domain.db import Database, utcnow
+from core.db import Database, utcnow
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import NewUpdate
 from webhooks.inbox_writer import InboxWriter

@@ -9,10 +9,10 @@ import time
 from sqlalchemy import text
 
 from bot.inbox_worker import InboxWorker
-from domain.db import Database
+from core.db import Database
+from core.metrics import Metrics
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import NewUpdate, finish_update, store_updates
-from domain.metrics import Metrics
 
 
 class BusyIngest:

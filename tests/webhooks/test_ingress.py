@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ async def test_webhook_refuses_a_body_over_one_mebibyte_with_413(running: Runnin
 
 
 async def test_webhook_refuses_a_chunked_body_over_one_mebibyte_with_413(running: Running) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(20):
             yield b"x" * 65536
 

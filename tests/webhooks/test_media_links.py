@@ -6,10 +6,10 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from domain.db import utcnow
+from core.db import utcnow
+from core.media_links import LINK_LIFETIME, media_link
+from core.sealing import Sealer
 from domain.evidence import store_bytes
-from domain.media_links import LINK_LIFETIME, media_link
-from domain.people.sealing import Sealer
 from tests.harness import make_settings, serving
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"bien-so-xe" * 100

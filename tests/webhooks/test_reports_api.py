@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.reporting.police import route_report
+from core.db import utcnow
 from domain.chats.service import issue_link_code, record_chat, redeem_link_code
-from domain.db import utcnow
 from domain.people.service import remember_person
 from domain.reports.models import Source
 from domain.reports.service import NewReport, file_report
@@ -78,12 +78,14 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
         yield running
 
 
-async def codes(api: Running, **params: object) -> list[str]:
+async def codes(api: Running, **params: str) -> list[str]:
     """Report codes listed with these filters, across all pages."""
     found: list[str] = []
     cursor = None
     while True:
-        query = {**params, "limit": 2} | ({"cursor": cursor} if cursor else {})
+        query: dict[str, str | int] = {**params, "limit": 2}
+        if cursor:
+            query["cursor"] = cursor
         response = await api.client.get("/api/v1/reports", params=query, headers=AUTH)
         assert response.status_code == 200, response.text
         page = response.json()

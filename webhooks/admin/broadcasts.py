@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict
@@ -29,8 +29,9 @@ from broadcasts.service import (
     runs_of,
 )
 from broadcasts.texts import broadcast_text, request_text
+from broadcasts.timeline import events_of
+from core.settings import Settings
 from domain.chats.models import Channel
-from domain.settings import Settings
 from webhooks.admin.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from webhooks.admin.types import Timestamp
 from webhooks.state import AppState, StateDep
@@ -105,6 +106,23 @@ class BroadcastOut(BaseModel):
     reason: str | None
     created_by: str
     created_at: Timestamp
+
+
+class EventOut(BaseModel):
+    """One step of a broadcast's timeline."""
+
+    kind: str
+    actor: str
+    chat: str | None
+    run_id: int | None
+    at: Timestamp
+    details: dict[str, Any]
+
+
+class BroadcastDetail(BroadcastOut):
+    """A broadcast with its timeline: who wrote it, every run, pause and cancellation."""
+
+    events: list[EventOut]
 
 
 class RunOut(BaseModel):
@@ -223,15 +241,26 @@ def get_broadcasts(state: StateDep, limit: Limit = 50, cursor: Cursor = None) ->
 
 
 @router.get("/{broadcast_id}")
-def get_one(broadcast_id: int, state: StateDep) -> BroadcastOut:
-    """One broadcast with its progress."""
+def get_one(broadcast_id: int, state: StateDep) -> BroadcastDetail:
+    """One broadcast with its progress and its timeline."""
     with state.db.reading() as session:
         try:
-            return _broadcast_out(
-                session, get_broadcast(session, broadcast_id=broadcast_id), state.settings
-            )
+            broadcast = get_broadcast(session, broadcast_id=broadcast_id)
         except BroadcastNotFound as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+        events = [
+            EventOut(
+                kind=event.kind,
+                actor=event.actor,
+                chat=event.chat,
+                run_id=event.run_id,
+                at=event.at,
+                details=json.loads(event.details),
+            )
+            for event in events_of(session, broadcast_id=broadcast_id)
+        ]
+        out = _broadcast_out(session, broadcast, state.settings)
+    return BroadcastDetail(**out.model_dump(), events=events)
 
 
 @router.get("/{broadcast_id}/runs")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.quiet_hours import QuietHoursError, parse_quiet_hours
+from core.quiet_hours import QuietHoursError, parse_quiet_hours
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 NIGHT = parse_quiet_hours("21:30-06:30", HANOI)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from domain.db import Database
+from core.db import Database
 from domain.inbox.service import NewUpdate, store_updates
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,7 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from domain.quiet_hours import QuietHours, parse_quiet_hours
+from core.quiet_hours import QuietHours, parse_quiet_hours
 
 
 class SettingsError(Exception):
@@ -78,13 +77,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: Literal["vi", "en"] = "vi"
 
-    # Broadcasts: quiet hours in local time ("" for none), how late a run may still go,
-    # after how many failures in a row a run pauses, and the second officer's approval.
+    # Broadcasts: quiet hours in local time ("" for none), how late a run may still go, and
+    # after how many failures in a row a run pauses itself.
     quiet_hours: str = "21:30-06:30"
     broadcast_max_late: timedelta = timedelta(hours=6)
     broadcast_max_errors: int = Field(default=50, ge=1)
-    broadcast_approval: bool = True
-    urgent_self_approve: bool = False
 
     # Beyond CONTRACT.md: operational knobs with safe defaults.
     inbox_retention_days: int = Field(default=30, ge=1)
@@ -226,12 +223,6 @@ def load_settings() -> Settings:
         first = error.errors()[0]
         name = "TINBAO_" + str(first["loc"][0]).upper() if first["loc"] else "TINBAO_*"
         raise SettingsError(f"{name}: {first['msg']}") from None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process's settings, read once."""
-    return load_settings()
 
 
 def sqlite_key_path(settings: Settings) -> Path:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, String, update
 from sqlmodel import Field, SQLModel
 
-from domain.db import Database, UTCDateTime, utcnow
+from core.db import Database, UTCDateTime, utcnow
 
 
 class LeaderLease(SQLModel, table=True):
@@ -62,19 +62,6 @@ def acquire_leadership(
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             return None
         return Leadership(name=name, holder=holder, token=token)
-
-
-def still_leading(db: Database, leadership: Leadership, *, now: datetime | None = None) -> bool:
-    """Whether the lease is still ours and unexpired; checked before each batch."""
-    now = now or utcnow()
-    with db.session() as session:
-        lease = session.get(LeaderLease, leadership.name)
-        return (
-            lease is not None
-            and lease.holder == leadership.holder
-            and lease.token == leadership.token
-            and lease.expires_at > now
-        )
 
 
 def release_leadership(db: Database, leadership: Leadership) -> None:

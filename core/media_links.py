@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlencode
 
-from domain.people.sealing import Sealer
-from domain.settings import Settings
+from core.sealing import Sealer
+from core.settings import Settings
 
 LINK_LIFETIME = timedelta(days=1)
 

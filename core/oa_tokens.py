@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Column, LargeBinary, String
 from sqlmodel import Field, Session, SQLModel
 
-from domain.db import UTCDateTime, utcnow
-from domain.people.sealing import Sealer
+from core.db import UTCDateTime, utcnow
+from core.sealing import Sealer
 
 
 class SealedOaTokens(SQLModel, table=True):

@@ -8,7 +8,7 @@ import re
 import sys
 from datetime import UTC, datetime
 
-from domain.settings import Settings
+from core.settings import Settings
 
 # A bot token in a URL path, whatever the platform: /bot<token>/
 _TOKEN_IN_PATH = re.compile(r"/bot[^/\s]+/")

@@ -1,0 +1,1 @@
+"""Tinbao's plumbing: settings, the database, sealing, logs, metrics, leadership, token storage."""
