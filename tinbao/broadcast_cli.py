@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from broadcasts.plans import BroadcastRequest
-    from domain.db import Database
-    from domain.settings import Settings
+    from core.db import Database
+    from core.settings import Settings
 
 broadcast_app = typer.Typer(
     help=(
@@ -164,7 +164,7 @@ def create(
     from broadcasts.plans import BroadcastError, preview
     from broadcasts.service import create_broadcast
     from broadcasts.texts import request_text
-    from domain.db import utcnow
+    from core.db import utcnow
     from tinbao.broadcast_views import summary
 
     settings, db = _open()
@@ -316,7 +316,9 @@ def pause(broadcast_id: BroadcastId) -> None:
     """Hold the unsent deliveries and the next runs until `resume`."""
     from broadcasts.service import pause_broadcast
 
-    _, status = _control(broadcast_id, lambda s: pause_broadcast(s, broadcast_id=broadcast_id))
+    _, status = _control(
+        broadcast_id, lambda s: pause_broadcast(s, broadcast_id=broadcast_id, actor=_operator())
+    )
     typer.echo(f"broadcast {broadcast_id}: {status}")
 
 
@@ -325,7 +327,9 @@ def resume(broadcast_id: BroadcastId) -> None:
     """Go on after a pause: the paused run sends again, the schedule runs again."""
     from broadcasts.service import resume_broadcast
 
-    _, status = _control(broadcast_id, lambda s: resume_broadcast(s, broadcast_id=broadcast_id))
+    _, status = _control(
+        broadcast_id, lambda s: resume_broadcast(s, broadcast_id=broadcast_id, actor=_operator())
+    )
     typer.echo(f"broadcast {broadcast_id}: {status}")
 
 
@@ -334,7 +338,9 @@ def cancel(broadcast_id: BroadcastId) -> None:
     """Stop for good: unsent deliveries are dropped and no run follows."""
     from broadcasts.service import cancel_broadcast
 
-    _, status = _control(broadcast_id, lambda s: cancel_broadcast(s, broadcast_id=broadcast_id))
+    _, status = _control(
+        broadcast_id, lambda s: cancel_broadcast(s, broadcast_id=broadcast_id, actor=_operator())
+    )
     typer.echo(f"broadcast {broadcast_id}: {status}")
 
 
@@ -343,5 +349,7 @@ def retry(broadcast_id: BroadcastId) -> None:
     """Send the failed deliveries of the last run again."""
     from broadcasts.service import retry_failed
 
-    retried, status = _control(broadcast_id, lambda s: retry_failed(s, broadcast_id=broadcast_id))
+    retried, status = _control(
+        broadcast_id, lambda s: retry_failed(s, broadcast_id=broadcast_id, actor=_operator())
+    )
     typer.echo(f"broadcast {broadcast_id}: {status} ({retried} failed deliveries to send again)")

@@ -26,8 +26,9 @@ from broadcasts.service import (
     runs_of,
 )
 from broadcasts.texts import broadcast_text
-from domain.db import Database
-from domain.settings import Settings
+from broadcasts.timeline import events_of
+from core.db import Database
+from core.settings import Settings
 
 TEXT_START = 40  # characters of a broadcast's text in the list
 
@@ -201,6 +202,25 @@ def show_broadcast(session: Session, facts: Facts, *, settings: Settings, out: C
     verbatim(facts.text if facts.text is not None else "(its library message was retired)", out=out)
     out.print()
     runs_table(session, runs_of(session, broadcast_id=facts.id), zone=zone, out=out)
+    timeline(session, broadcast_id=facts.id, zone=zone, out=out)
+
+
+def timeline(session: Session, *, broadcast_id: int, zone: ZoneInfo, out: Console) -> None:
+    """The broadcast's timeline, oldest first: who did what, and what each run did."""
+    events = events_of(session, broadcast_id=broadcast_id)
+    if not events:
+        return
+    out.print()
+    out.print("Timeline:")
+    for event in events:
+        run = f" (run {event.run_id})" if event.run_id is not None else ""
+        chat = f" in {event.chat}" if event.chat else ""
+        details = json.loads(event.details)
+        said = ": " + ", ".join(f"{k} {v}" for k, v in details.items()) if details else ""
+        out.print(
+            f"  {local(event.at, zone)}  {event.kind}{run} by {event.actor}{chat}{said}",
+            soft_wrap=True,
+        )
 
 
 def runs_table(session: Session, runs: list[BroadcastRun], *, zone: ZoneInfo, out: Console) -> None:

@@ -19,10 +19,10 @@ from sqlmodel import col
 
 from broadcasts.models import Broadcast, BroadcastRun
 from broadcasts.runs import advance_broadcasts
+from core.db import Database
+from core.settings import Settings
 from domain.areas.models import AreaKind
-from domain.db import Database
 from domain.outbox.models import OutboxMessage, OutboxStatus
-from domain.settings import Settings
 from tests.factories import make_area, make_group
 from tests.harness import make_settings
 
@@ -189,6 +189,13 @@ def test_broadcast_create_reads_a_time_without_offset_in_the_local_zone(ward: Wa
         assert broadcast.urgent
 
 
+def test_broadcast_create_sends_a_library_message(ward: Ward) -> None:
+    broadcast_id = ward.create(*ONCE, "--content", "scam-fake-police")
+    shown = ward.run("broadcast", "show", str(broadcast_id)).stdout
+    assert "Library message: scam-fake-police" in shown
+    assert "113" in shown  # its words, which end with whom to call
+
+
 def test_broadcast_preview_shows_text_groups_and_times_and_saves_nothing(ward: Ward) -> None:
     result = ward.run(
         "broadcast", "preview", "--area", "HN-TOHIEU", "--cron", "0 8 19 8 *", "--text", TEXT
@@ -255,6 +262,9 @@ def test_broadcast_pause_resume_cancel_print_the_new_status(ward: Ward) -> None:
     again = ward.run("broadcast", "cancel", broadcast_id)
     assert again.returncode != 0
     assert again.stderr.strip() == "tinbao: a broadcast that is cancelled cannot be cancelled"
+    timeline = ward.run("broadcast", "show", broadcast_id).stdout
+    for kind in ("created", "paused", "resumed", "cancelled"):
+        assert re.search(rf"{kind} by cli", timeline), timeline
     unknown = ward.run("broadcast", "pause", "999")
     assert unknown.returncode != 0 and unknown.stderr.strip() == "tinbao: no broadcast 999"
     assert ward.run("broadcast", "show", "999").stderr.strip() == "tinbao: no broadcast 999"
