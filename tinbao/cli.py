@@ -1,4 +1,4 @@
-"""The `tinbao` command: migrate, serve, import areas, issue link codes."""
+"""The `tinbao` command: migrate, serve, import areas, issue link codes, broadcast."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import typer
 from core.db import Database
 from core.settings import Settings, SettingsError, load_settings, resolve_secret_key
 from migrations.runner import current_revision, head_revision, upgrade_to_head
+from tinbao.broadcast_cli import broadcast_app
 
 app = typer.Typer(
     help="Tinbao: community reports from Zalo and Telegram groups to the ward police.",
@@ -24,6 +25,7 @@ areas_app = typer.Typer(
     help="Manage the area tree (provinces, wards, residential groups).", no_args_is_help=True
 )
 app.add_typer(areas_app, name="areas")
+app.add_typer(broadcast_app, name="broadcast")
 
 log = logging.getLogger("tinbao")
 
