@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, String, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 from domain.db import Database, UTCDateTime, utcnow
@@ -42,13 +43,15 @@ def acquire_leadership(
             session.add(LeaderLease(name=name, holder=holder, token=1, expires_at=now + ttl))
             try:
                 session.flush()
-            except Exception:  # another process inserted first: it leads
+            except IntegrityError:  # another process inserted first: it leads
                 session.rollback()
                 return None
             return Leadership(name=name, holder=holder, token=1)
         if lease.holder != holder and lease.expires_at > now:
             return None
-        token = lease.token if lease.holder == holder else lease.token + 1
+        # Renewing keeps the token; taking the lease, also back after it lapsed, makes a new one.
+        renewing = lease.holder == holder and lease.expires_at > now
+        token = lease.token if renewing else lease.token + 1
         # Conditional on what we read, so two processes cannot both take an expired lease.
         taken = session.execute(
             update(LeaderLease)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -81,7 +84,7 @@ class Reading:
     name: str
     help: str
     labels: tuple[str, ...]
-    values: Mapping[tuple[str, ...], int]
+    values: Mapping[tuple[str, ...], float]
 
 
 class _DatabaseCollector(Collector):
@@ -89,12 +92,15 @@ class _DatabaseCollector(Collector):
 
     def __init__(self, read: Callable[[], list[Reading]]) -> None:
         self._read = read
+        self.read_failures = 0
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """Yield one gauge per reading."""
         try:
             readings = self._read()
-        except Exception:  # a scrape must not fail because the database is down
+        except Exception as error:  # a scrape must not fail because the database is down
+            log.warning("metrics read from the database are missing (%s)", type(error).__name__)
+            self.read_failures += 1
             return
         for reading in readings:
             family = GaugeMetricFamily(reading.name, reading.help, labels=list(reading.labels))

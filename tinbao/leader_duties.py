@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -21,62 +21,87 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# The scheduler's jobs: name, interval in minutes. A job is late after two intervals without a
+# good run (APScheduler runs an interval job first one interval after the start).
+JOBS = {"redact-inbox": 60, "expire-drafts": 10, "remind-overdue": 1}
+POLLING_BOUND_SECONDS = 90.0  # a long poll lasts 25 s: three in a row failed
+
+
 class LeaderDuties:
     """Started when this process becomes the leader, stopped when it stops being one."""
 
     def __init__(self, service: Service) -> None:
         self._service = service
         self._scheduler: AsyncIOScheduler | None = None
-        self._polling: asyncio.Task[None] | None = None
+        supervisor = service.supervisor
+        settings = service.settings
+        polls = service.telegram_bot is not None and settings.telegram_mode == "polling"
+        self._polling = (
+            supervisor.register(
+                "telegram-polling", bound=POLLING_BOUND_SECONDS, expected=lambda: service.leads
+            )
+            if polls
+            else None
+        )
+        self._jobs = {
+            name: supervisor.register(
+                f"job:{name}", bound=minutes * 120.0, expected=lambda: service.leads
+            )
+            for name, minutes in JOBS.items()
+        }
 
     async def start(self) -> None:
         """Register webhooks or start polling, and start the scheduler."""
         service = self._service
         settings = service.settings
         await self._register_webhooks()
-        if service.telegram_bot is not None and settings.telegram_mode == "polling":
-            self._polling = asyncio.create_task(
-                poll_updates(service.telegram_bot, service.writer.store), name="telegram-polling"
+        bot, polling = service.telegram_bot, self._polling
+        if bot is not None and polling is not None:
+            polling.begin()
+            service.supervisor.spawn(
+                polling, lambda: poll_updates(bot, service.writer.store, pulse=polling)
             )
         scheduler = AsyncIOScheduler(timezone=settings.timezone)
-        # A generous grace time: a job due while the service restarts still runs after.
-        scheduler.add_job(
-            self.redact_inbox,
-            "interval",
-            hours=1,
-            id="redact-inbox",
-            misfire_grace_time=3600,
-            coalesce=True,
-            max_instances=1,
-        )
-        scheduler.add_job(
-            self.expire_drafts,
-            "interval",
-            minutes=10,
-            id="expire-drafts",
-            misfire_grace_time=3600,
-            coalesce=True,
-            max_instances=1,
-        )
-        scheduler.add_job(
-            self.remind_overdue,
-            "interval",
-            minutes=1,
-            id="remind-overdue",
-            misfire_grace_time=3600,
-            coalesce=True,
-            max_instances=1,
-        )
+        work = {
+            "redact-inbox": self.redact_inbox,
+            "expire-drafts": self.expire_drafts,
+            "remind-overdue": self.remind_overdue,
+        }
+        for name, minutes in JOBS.items():
+            self._jobs[name].begin()
+            # A generous grace time: a job due while the service restarts still runs after.
+            scheduler.add_job(
+                self._supervised(name, work[name]),
+                "interval",
+                minutes=minutes,
+                id=name,
+                misfire_grace_time=3600,
+                coalesce=True,
+                max_instances=1,
+            )
         scheduler.start()
         self._scheduler = scheduler
+
+    def _supervised(
+        self, name: str, job: Callable[[], Awaitable[int]]
+    ) -> Callable[[], Awaitable[None]]:
+        """The job, its outcome recorded; a failure waits for the next run (its backoff)."""
+        record = self._jobs[name]
+
+        async def run() -> None:
+            try:
+                await job()
+            except Exception as error:  # APScheduler would log the traceback with its values
+                record.failed(error)
+                return
+            record.passed()
+
+        return run
 
     async def stop(self) -> None:
         """Stop polling and the scheduler."""
         if self._polling is not None:
-            self._polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._polling
-            self._polling = None
+            await self._service.supervisor.cancel(self._polling.name)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None

@@ -8,10 +8,9 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -28,14 +27,15 @@ from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
 from domain.db import Database
-from domain.inbox.service import count_by_status
+from domain.inbox.service import count_by_status, waiting
 from domain.leadership import Leadership, acquire_leadership, release_leadership
 from domain.metrics import Metrics, Reading
-from domain.outbox.delivery import requeue_stale_sending
+from domain.outbox.delivery import due_summary, requeue_stale_sending
 from domain.outbox.service import outbox_counts
 from domain.people.sealing import Sealer
 from domain.reports.queries import unrouted_count
 from domain.settings import Settings, resolve_secret_key
+from domain.supervision import Supervisor
 from tinbao.leader_duties import LeaderDuties
 from webhooks.app import create_app
 from webhooks.inbox_writer import InboxWriter
@@ -44,6 +44,8 @@ from webhooks.state import AppState
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0
+# How long the worker and the sender may go without a good pass while they owe work.
+PASS_BOUND_SECONDS = 15.0
 
 
 class Service:
@@ -89,7 +91,20 @@ class Service:
             log.warning("Zalo OA replies wait: TINBAO_ZALO_OA_APP_SECRET or _REFRESH_TOKEN unset")
         self.profiles: dict[str, BotProfile] = {}
         self.leadership: Leadership | None = None
-        self.sender = Sender(self.db, self._transports(), self.metrics, lambda: self.leadership)
+        self.supervisor = Supervisor()
+        transports = self._transports()
+        self.sender = Sender(
+            self.db,
+            transports,
+            self.metrics,
+            lambda: self.leadership,
+            pulse=self.supervisor.register(
+                "sender",
+                bound=PASS_BOUND_SECONDS,
+                expected=lambda: self.leads and bool(transports),
+                owed=lambda: due_summary(self.db, channels=list(transports))[0] > 0,
+            ),
+        )
         self.fetcher = EvidenceFetcher(media_dir=settings.media_dir, telegram_bot=self.telegram_bot)
         facts = FactFinder(
             db=self.db,
@@ -116,14 +131,73 @@ class Service:
             max_attempts=settings.inbox_max_attempts,
             lease_ttl=self.lease_ttl,
             ingest=self.writer,  # webhooks first: handling waits while they wait for a commit
+            pulse=self.supervisor.register(
+                "inbox-worker",
+                bound=PASS_BOUND_SECONDS,
+                owed=lambda: waiting(self.db)[0] > 0,
+            ),
+            heartbeat_pulse=self.supervisor.register(
+                "inbox-lease-heartbeat",
+                bound=self.lease_ttl.total_seconds(),
+                owed=lambda: self.worker.holding > 0,
+            ),
         )
+        # The lease is renewed every third of its time: late once it could have expired.
+        self.leader_pulse = self.supervisor.register("leader", bound=self.lease_ttl.total_seconds())
         self.duties = LeaderDuties(self)
+        self.metrics.watch(self._task_readings)
         self.metrics.watch(self._readings)
-        self._tasks: list[asyncio.Task[None]] = []
         self._stopping = asyncio.Event()
 
-    def _readings(self) -> list[Reading]:
+    @property
+    def leads(self) -> bool:
+        """Whether this process holds the leader lease now."""
+        return self.leadership is not None
+
+    def _task_readings(self) -> list[Reading]:
+        tasks = self.supervisor.tasks.values()
         return [
+            Reading(
+                "tinbao_task_last_pass_age_seconds",
+                "Seconds since each background task's last good pass",
+                ("task",),
+                {(t.name,): t.age() for t in tasks},
+            ),
+            Reading(
+                "tinbao_task_restarts",
+                "Times each background task was restarted after a failure",
+                ("task",),
+                {(t.name,): t.restarts for t in tasks},
+            ),
+            Reading(
+                "tinbao_task_failures_in_a_row",
+                "Failed passes of each background task since its last good one",
+                ("task",),
+                {(t.name,): t.failures for t in tasks},
+            ),
+            Reading("tinbao_leader", "1 while this process leads", (), {(): int(self.leads)}),
+        ]
+
+    def _readings(self) -> list[Reading]:
+        waiting_count, waiting_age = waiting(self.db)
+        due_count, due_age = due_summary(self.db, channels=list(self.sender.channels))
+        return [
+            Reading(
+                "tinbao_inbox_waiting", "Stored updates due for handling", (), {(): waiting_count}
+            ),
+            Reading(
+                "tinbao_inbox_oldest_waiting_seconds",
+                "Age of the oldest stored update due for handling",
+                (),
+                {(): waiting_age},
+            ),
+            Reading("tinbao_outbox_due", "Outbox rows due for sending", (), {(): due_count}),
+            Reading(
+                "tinbao_outbox_oldest_due_seconds",
+                "How long the oldest due outbox row has been due",
+                (),
+                {(): due_age},
+            ),
             Reading(
                 "tinbao_inbox_rows",
                 "Inbox rows by channel and state",
@@ -182,26 +256,32 @@ class Service:
     async def start(self) -> None:
         """Learn who the bots are, then start the workers and the leader loop."""
         await self._learn_profiles()
-        self._spawn(self.worker.run(), "inbox-worker")
-        self._spawn(self.sender.run(), "sender")
-        self._spawn(self._lead(), "leader")
+        tasks = self.supervisor.tasks
+        self.supervisor.spawn(tasks["inbox-worker"], self.worker.run)
+        self.supervisor.spawn(tasks["sender"], self.sender.run)
+        self.supervisor.spawn(self.leader_pulse, self._lead)
 
     async def stop(self) -> None:
         """Let the background work finish what it started, give up leadership, close connections."""
         self._stopping.set()
+        self.supervisor.stopping()
         self.worker.stop()
         self.sender.stop()
         # Finishing beats cancelling: a cancelled task leaves its database thread running.
-        _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
-        for task in late:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
-        await self.duties.stop()
+        unfinished = await self.supervisor.stop(grace=STOP_GRACE_SECONDS)
+        problems = [f"{name} was cancelled after {STOP_GRACE_SECONDS:.0f} s" for name in unfinished]
+        try:
+            await self.duties.stop()
+        except Exception as error:
+            problems.append(f"the leader's duties did not stop ({type(error).__name__})")
         if self.leadership is not None:
-            await asyncio.to_thread(release_leadership, self.db, self.leadership)
+            try:
+                await asyncio.to_thread(release_leadership, self.db, self.leadership)
+            except Exception as error:
+                problems.append(
+                    f"the leader lease was not released ({type(error).__name__}): another "
+                    f"process leads once it expires, within {self.lease_ttl.total_seconds():.0f} s"
+                )
             self.leadership = None
         if self.telegram_bot is not None:
             with contextlib.suppress(Exception):
@@ -211,10 +291,15 @@ class Service:
         if self.zalo_oa is not None:
             await self.zalo_oa.close()
         self.db.dispose()
-        log.info("stopped cleanly: nothing acknowledged is lost")
-
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        self._tasks.append(asyncio.create_task(work, name=name))
+        if problems:
+            # Still true: what was acknowledged is stored; what was cut short is done again.
+            log.warning(
+                "stopped, not cleanly: %s; stored updates not handled yet are handled after the "
+                "next start, and messages that were being sent may be sent once more",
+                "; ".join(problems),
+            )
+        else:
+            log.info("stopped cleanly: nothing acknowledged is lost")
 
     async def _learn_profiles(self) -> None:
         if self.telegram_bot is not None:
@@ -237,34 +322,44 @@ class Service:
     async def _lead(self) -> None:
         """Hold or seek the leader lease; start and stop the leader's duties as it changes."""
         while not self._stopping.is_set():
+            wait = self.lease_ttl.total_seconds() / 3
             try:
-                lease = await asyncio.to_thread(
-                    acquire_leadership,
-                    self.db,
-                    name="leader",
-                    holder=self.holder,
-                    ttl=self.lease_ttl,
-                )
+                await self._lead_once()
             except Exception as error:  # the database is away: lead no more until it is back
-                log.warning("could not renew the leader lease (%s)", type(error).__name__)
-                lease = None
-            if lease is not None and self.leadership is None:
-                log.info("this process now leads: sender, scheduler and polling run here")
-                self.leadership = lease
-                await self.duties.start()
-            elif lease is None and self.leadership is not None:
-                log.warning("leadership lost: stopping the sender, scheduler and polling here")
-                self.leadership = None
-                await self.duties.stop()
+                wait = min(wait, self.leader_pulse.failed(error))
+                if self.leadership is not None:
+                    log.warning("leadership given up while the database is away")
+                    self.leadership = None
+                    await self.duties.stop()
             else:
-                self.leadership = lease
-            if self.leadership is not None:
-                await asyncio.to_thread(
-                    requeue_stale_sending,
-                    self.db,
-                    leadership=self.leadership,
-                    # Never less than a slow call's timeout: its own rows may still be in flight.
-                    older_than=max(self.lease_ttl * 2, timedelta(seconds=60)),
-                )
+                self.leader_pulse.passed()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.lease_ttl.total_seconds() / 3)
+                await asyncio.wait_for(self._stopping.wait(), wait)
+
+    async def _lead_once(self) -> None:
+        """Renew or take the lease, follow its changes, and requeue what a dead leader left."""
+        lease = await asyncio.to_thread(
+            acquire_leadership,
+            self.db,
+            name="leader",
+            holder=self.holder,
+            ttl=self.lease_ttl,
+        )
+        if lease is not None and self.leadership is None:
+            log.info("this process now leads (fencing token %d)", lease.token)
+            self.leadership = lease
+            await self.duties.start()
+        elif lease is None and self.leadership is not None:
+            log.warning("leadership lost: stopping the sender, scheduler and polling here")
+            self.leadership = None
+            await self.duties.stop()
+        else:
+            self.leadership = lease
+        if self.leadership is not None:
+            await asyncio.to_thread(
+                requeue_stale_sending,
+                self.db,
+                leadership=self.leadership,
+                # Never less than a slow call's timeout: its own rows may still be in flight.
+                older_than=max(self.lease_ttl * 2, timedelta(seconds=60)),
+            )
