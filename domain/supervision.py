@@ -131,19 +131,24 @@ class Supervisor:
         self.tasks[name] = record
         return record
 
-    def spawn(self, record: Supervised, work: Callable[[], Awaitable[None]]) -> None:
-        """Run `work` as the record's task; restart it whenever it ends before stop()."""
+    def spawn(
+        self, record: Supervised, work: Callable[[], Awaitable[None]], *, ends: bool = False
+    ) -> None:
+        """Run `work` as the record's task; restart it if it fails, or ends unless `ends`."""
         self._stopping.clear()
-        self._running[record.name] = asyncio.create_task(self._keep(record, work), name=record.name)
+        task = asyncio.create_task(self._keep(record, work, ends), name=record.name)
+        self._running[record.name] = task
 
-    async def _keep(self, record: Supervised, work: Callable[[], Awaitable[None]]) -> None:
+    async def _keep(
+        self, record: Supervised, work: Callable[[], Awaitable[None]], ends: bool
+    ) -> None:
         while True:
             try:
                 await work()
             except Exception as error:
                 delay = record.failed(error)
             else:
-                if self._stopping.is_set():
+                if ends or self._stopping.is_set():
                     return
                 log.error("%s ended unexpectedly; restarting it", record.name)
                 delay = record.delay()

@@ -41,7 +41,11 @@ def _settings() -> Settings:
 
 
 def _database(settings: Settings) -> Database:
-    return Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+    return Database(
+        settings.database_url,
+        synchronous=settings.sqlite_synchronous,
+        busy_seconds=settings.sqlite_busy_seconds,
+    )
 
 
 def _require_schema(db: Database) -> None:

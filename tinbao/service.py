@@ -39,7 +39,7 @@ from domain.supervision import Supervisor
 from tinbao.leader_duties import LeaderDuties
 from webhooks.app import create_app
 from webhooks.inbox_writer import InboxWriter
-from webhooks.state import AppState
+from webhooks.state import AppState, Supervision
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,11 @@ class Service:
 
     def __init__(self, settings: Settings, *, db: Database | None = None) -> None:
         self.settings = settings
-        self.db = db or Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+        self.db = db or Database(
+            settings.database_url,
+            synchronous=settings.sqlite_synchronous,
+            busy_seconds=settings.sqlite_busy_seconds,
+        )
         self.metrics = Metrics()
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -144,6 +148,10 @@ class Service:
         )
         # The lease is renewed every third of its time: late once it could have expired.
         self.leader_pulse = self.supervisor.register("leader", bound=self.lease_ttl.total_seconds())
+        # Who the bots are (a group's mention of the bot needs it): asked again until known.
+        self.profiles_pulse = self.supervisor.register(
+            "bot-profiles", bound=300.0, expected=self._missing_profiles
+        )
         self.duties = LeaderDuties(self)
         self.metrics.watch(self._task_readings)
         self.metrics.watch(self._readings)
@@ -242,6 +250,7 @@ class Service:
             metrics=self.metrics,
             writer=self.writer,
             sealer=self.sealer,
+            supervision=Supervision(supervisor=self.supervisor, leads=lambda: self.leads),
         )
         return create_app(state, lifespan=self._lifespan)
 
@@ -302,22 +311,47 @@ class Service:
             log.info("stopped cleanly: nothing acknowledged is lost")
 
     async def _learn_profiles(self) -> None:
-        if self.telegram_bot is not None:
+        """Ask each platform who the bot is; what cannot be reached now is asked again later."""
+        if self._missing_profiles():
             try:
-                await self.telegram_bot.initialize()
-                me = self.telegram_bot.bot
-                self.profiles["telegram"] = BotProfile(
-                    user_id=me.id, username=me.username, name=me.first_name
-                )
+                await self._ask_profiles()
             except Exception as error:  # the service still stores updates; sends retry later
-                log.error("could not reach Telegram at start (%s)", type(error).__name__)
-        if self.zalo is not None:
+                log.error("could not learn who the bots are at start (%s)", type(error).__name__)
+        if self._missing_profiles():
+            self.supervisor.spawn(self.profiles_pulse, self._learn_missing_profiles, ends=True)
+
+    def _missing_profiles(self) -> bool:
+        wanted = {"telegram": self.telegram_bot, "zalo": self.zalo}
+        return any(
+            client is not None and name not in self.profiles for name, client in wanted.items()
+        )
+
+    async def _ask_profiles(self) -> None:
+        """Ask each platform whose profile is missing; raise the first failure."""
+        if self.telegram_bot is not None and "telegram" not in self.profiles:
+            await self.telegram_bot.initialize()
+            me = self.telegram_bot.bot
+            self.profiles["telegram"] = BotProfile(
+                user_id=me.id, username=me.username, name=me.first_name
+            )
+        if self.zalo is not None and "zalo" not in self.profiles:
+            account = await self.zalo.get_me()
+            name = account.get("account_name")
+            self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
+
+    async def _learn_missing_profiles(self) -> None:
+        """Ask again, with backoff, until every platform has answered."""
+        while self._missing_profiles():
             try:
-                account = await self.zalo.get_me()
-                name = account.get("account_name")
-                self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
+                await self._ask_profiles()
             except Exception as error:
-                log.error("could not reach Zalo at start (%s)", type(error).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.profiles_pulse.failed(error))
+                if self._stopping.is_set():
+                    return
+            else:
+                self.profiles_pulse.passed()
+        log.info("learnt who the bots are: %s", ", ".join(sorted(self.profiles)))
 
     async def _lead(self) -> None:
         """Hold or seek the leader lease; start and stop the leader's duties as it changes."""

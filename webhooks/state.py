@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -11,7 +12,20 @@ from domain.db import Database
 from domain.metrics import Metrics
 from domain.people.sealing import Sealer
 from domain.settings import Settings
+from domain.supervision import Supervisor
 from webhooks.inbox_writer import InboxWriter
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass
+class Supervision:
+    """The background work the health routes describe, and whether this process leads."""
+
+    supervisor: Supervisor = field(default_factory=Supervisor)
+    leads: Callable[[], bool] = _never
 
 
 @dataclass
@@ -23,6 +37,7 @@ class AppState:
     metrics: Metrics
     writer: InboxWriter
     sealer: Sealer
+    supervision: Supervision = field(default_factory=Supervision)
 
 
 async def get_state(request: Request) -> AppState:

@@ -252,10 +252,27 @@ class Sender:
         except DeliveryError as error:
             await self._after_error(delivery, error, lane)
             return
-        await asyncio.to_thread(
-            store.mark_sent, self._db, row_id=delivery.id, platform_message_id=message_id
+        await self._keep_trying(
+            lambda: store.mark_sent(self._db, row_id=delivery.id, platform_message_id=message_id)
         )
         self._metrics.outbox_sent.labels(delivery.channel, lane).inc()
+
+    async def _keep_trying(self, record: Callable[[], None]) -> None:
+        """Record a send's outcome, waiting for the database if it is away.
+
+        A sent row left marked 'sending' is sent again by the next leader: while the chat stays
+        busy here, none of its rows go out, so waiting repeats nothing. Only stop() gives up.
+        """
+        failures = 0
+        while True:
+            try:
+                await asyncio.to_thread(record)
+                return
+            except Exception:
+                failures += 1
+                if self._stopping and failures >= 3:
+                    raise
+                await asyncio.sleep(min(0.25 * 2**failures, 5.0))
 
     async def _aim_edit(self, delivery: Delivery) -> Delivery:
         """Point an edit at the message its ref sent; with none sent, send the text anew."""
