@@ -75,7 +75,13 @@ def make_engine(url: str, *, synchronous: str = "NORMAL", busy_seconds: float = 
         # No pre-ping: a round trip before every transaction. Connections are replaced after
         # half an hour instead, and one the server has closed is noticed at checkout.
         engine = create_engine(
-            url, pool_recycle=RECYCLE_SECONDS, pool_size=10, max_overflow=20, pool_timeout=30
+            url,
+            pool_recycle=RECYCLE_SECONDS,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=30,
+            # An unreachable server fails a connection in seconds, not after the kernel's minutes.
+            connect_args={"connect_timeout": 10},
         )
         event.listen(engine, "checkout", _refuse_closed)
         return engine
