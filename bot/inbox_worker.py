@@ -24,6 +24,10 @@ IDLE_POLL = 0.2
 GIVE_WAY_AT_MOST = 0.5
 
 
+class TryLater(Exception):
+    """The update cannot be handled well yet (a platform is down): retry it, never park it."""
+
+
 class Handler(Protocol):
     """What handles one stored update (bot.handling.UpdateHandler in the service)."""
 
@@ -202,7 +206,11 @@ class InboxWorker:
         try:
             await self._handler.handle(row)
         except Exception as error:
-            log.exception("handling %s update %s failed", row.channel, row.id)
+            waiting = isinstance(error, TryLater)
+            if waiting:
+                log.info("%s update %s waits: %s", row.channel, row.id, error)
+            else:
+                log.exception("handling %s update %s failed", row.channel, row.id)
             status = await asyncio.to_thread(
                 inbox.record_failure,
                 self._db,
@@ -210,6 +218,7 @@ class InboxWorker:
                 error=f"{type(error).__name__}: {error}",
                 max_attempts=self._max_attempts,
                 first_delay=self._first_retry_delay,
+                park=not waiting,
             )
             if status == InboxStatus.FAILED:
                 self._metrics.updates_failed.labels(row.channel).inc()

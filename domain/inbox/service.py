@@ -227,8 +227,9 @@ def record_failure(
     max_attempts: int,
     first_delay: float = 2.0,
     now: datetime | None = None,
+    park: bool = True,
 ) -> InboxStatus:
-    """Count a failed attempt; park the update as failed after the last one."""
+    """Count a failed attempt; park the update as failed after the last one, if `park`."""
     now = now or utcnow()
     with db.session() as session:
         row = session.get(InboxUpdate, update_id)
@@ -236,7 +237,7 @@ def record_failure(
             return InboxStatus(row.status) if row else InboxStatus.FAILED
         row.attempts += 1
         row.last_error = error[:2000]
-        if row.attempts >= max_attempts:
+        if park and row.attempts >= max_attempts:
             row.status = InboxStatus.FAILED.value
             row.handled_at = now
         else:
