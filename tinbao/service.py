@@ -27,15 +27,14 @@ from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
 from domain.db import Database
-from domain.inbox.service import count_by_status, waiting
+from domain.inbox.service import waiting
 from domain.leadership import Leadership, acquire_leadership, release_leadership
-from domain.metrics import Metrics, Reading
+from domain.metrics import Metrics
 from domain.outbox.delivery import due_summary, requeue_stale_sending
-from domain.outbox.service import outbox_counts
 from domain.people.sealing import Sealer
-from domain.reports.queries import unrouted_count
 from domain.settings import Settings, resolve_secret_key
 from domain.supervision import Supervisor
+from tinbao.gauges import queue_readings, task_readings
 from tinbao.leader_duties import LeaderDuties
 from webhooks.app import create_app
 from webhooks.inbox_writer import InboxWriter
@@ -153,78 +152,15 @@ class Service:
             "bot-profiles", bound=300.0, expected=self._missing_profiles
         )
         self.duties = LeaderDuties(self)
-        self.metrics.watch(self._task_readings)
-        self.metrics.watch(self._readings)
+        # Apart: the tasks' gauges are read without the database, so they outlive its outage.
+        self.metrics.watch(lambda: task_readings(self.supervisor, leads=self.leads))
+        self.metrics.watch(lambda: queue_readings(self.db, channels=self.sender.channels))
         self._stopping = asyncio.Event()
 
     @property
     def leads(self) -> bool:
         """Whether this process holds the leader lease now."""
         return self.leadership is not None
-
-    def _task_readings(self) -> list[Reading]:
-        tasks = self.supervisor.tasks.values()
-        return [
-            Reading(
-                "tinbao_task_last_pass_age_seconds",
-                "Seconds since each background task's last good pass",
-                ("task",),
-                {(t.name,): t.age() for t in tasks},
-            ),
-            Reading(
-                "tinbao_task_restarts",
-                "Times each background task was restarted after a failure",
-                ("task",),
-                {(t.name,): t.restarts for t in tasks},
-            ),
-            Reading(
-                "tinbao_task_failures_in_a_row",
-                "Failed passes of each background task since its last good one",
-                ("task",),
-                {(t.name,): t.failures for t in tasks},
-            ),
-            Reading("tinbao_leader", "1 while this process leads", (), {(): int(self.leads)}),
-        ]
-
-    def _readings(self) -> list[Reading]:
-        waiting_count, waiting_age = waiting(self.db)
-        due_count, due_age = due_summary(self.db, channels=list(self.sender.channels))
-        return [
-            Reading(
-                "tinbao_inbox_waiting", "Stored updates due for handling", (), {(): waiting_count}
-            ),
-            Reading(
-                "tinbao_inbox_oldest_waiting_seconds",
-                "Age of the oldest stored update due for handling",
-                (),
-                {(): waiting_age},
-            ),
-            Reading("tinbao_outbox_due", "Outbox rows due for sending", (), {(): due_count}),
-            Reading(
-                "tinbao_outbox_oldest_due_seconds",
-                "How long the oldest due outbox row has been due",
-                (),
-                {(): due_age},
-            ),
-            Reading(
-                "tinbao_inbox_rows",
-                "Inbox rows by channel and state",
-                ("channel", "status"),
-                count_by_status(self.db),
-            ),
-            Reading(
-                "tinbao_outbox_rows",
-                "Outbox rows by lane and state",
-                ("lane", "status"),
-                outbox_counts(self.db),
-            ),
-            Reading(
-                "tinbao_reports_unrouted",
-                "Reports that no triage chat covers",
-                (),
-                {(): unrouted_count(self.db)},
-            ),
-        ]
 
     def _transports(self) -> dict[str, Transport]:
         transports: dict[str, Transport] = {}
