@@ -33,9 +33,19 @@ class Leadership:
 
 
 def acquire_leadership(
-    db: Database, *, name: str, holder: str, ttl: timedelta, now: datetime | None = None
+    db: Database,
+    *,
+    name: str,
+    holder: str,
+    ttl: timedelta,
+    now: datetime | None = None,
+    current: Leadership | None = None,
 ) -> Leadership | None:
-    """Take or renew the lease when it is free, expired or already ours."""
+    """Take or renew the lease when it is free, expired or already ours.
+
+    `current` is the leadership this process believes it holds: renewing it keeps its token,
+    even a little late (nobody led in between); anything else takes a new token.
+    """
     now = now or utcnow()
     with db.session() as session:
         lease = session.get(LeaderLease, name)
@@ -49,8 +59,9 @@ def acquire_leadership(
             return Leadership(name=name, holder=holder, token=1)
         if lease.holder != holder and lease.expires_at > now:
             return None
-        # Renewing keeps the token; taking the lease, also back after it lapsed, makes a new one.
-        renewing = lease.holder == holder and lease.expires_at > now
+        # Taking the lease makes a new token, also when this process takes it back after it
+        # stopped leading (a database outage): what it marked before is then fenced off.
+        renewing = current is not None and (lease.holder, lease.token) == (holder, current.token)
         token = lease.token if renewing else lease.token + 1
         # Conditional on what we read, so two processes cannot both take an expired lease.
         taken = session.execute(

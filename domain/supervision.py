@@ -114,6 +114,7 @@ class Supervisor:
     def __init__(self) -> None:
         self.tasks: dict[str, Supervised] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._cancel_on_stop: set[str] = set()
         self._stopping = asyncio.Event()
 
     def register(
@@ -132,12 +133,23 @@ class Supervisor:
         return record
 
     def spawn(
-        self, record: Supervised, work: Callable[[], Awaitable[None]], *, ends: bool = False
+        self,
+        record: Supervised,
+        work: Callable[[], Awaitable[None]],
+        *,
+        ends: bool = False,
+        cancel_on_stop: bool = False,
     ) -> None:
-        """Run `work` as the record's task; restart it if it fails, or ends unless `ends`."""
+        """Run `work` as the record's task; restart it if it fails, or ends unless `ends`.
+
+        `cancel_on_stop`: stop() cancels it at once, as the normal way to end it (a long poll,
+        whose offset confirms only what was stored).
+        """
         self._stopping.clear()
         task = asyncio.create_task(self._keep(record, work, ends), name=record.name)
         self._running[record.name] = task
+        if cancel_on_stop:
+            self._cancel_on_stop.add(record.name)
 
     async def _keep(
         self, record: Supervised, work: Callable[[], Awaitable[None]], ends: bool
@@ -176,6 +188,8 @@ class Supervisor:
     async def stop(self, *, grace: float) -> list[str]:
         """Wait up to `grace` seconds for the tasks to end; cancel the rest; name those."""
         self._stopping.set()
+        for name in self._cancel_on_stop & set(self._running):
+            await self.cancel(name)
         running = dict(self._running)
         self._running.clear()
         if not running:

@@ -59,7 +59,9 @@ class LeaderDuties:
         if bot is not None and polling is not None:
             polling.begin()
             service.supervisor.spawn(
-                polling, lambda: poll_updates(bot, service.writer.store, pulse=polling)
+                polling,
+                lambda: poll_updates(bot, service.writer.store, pulse=polling),
+                cancel_on_stop=True,
             )
         scheduler = AsyncIOScheduler(timezone=settings.timezone)
         work = {

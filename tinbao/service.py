@@ -248,11 +248,9 @@ class Service:
 
     async def _learn_profiles(self) -> None:
         """Ask each platform who the bot is; what cannot be reached now is asked again later."""
-        if self._missing_profiles():
-            try:
-                await self._ask_profiles()
-            except Exception as error:  # the service still stores updates; sends retry later
-                log.error("could not learn who the bots are at start (%s)", type(error).__name__)
+        for platform, error in await self._ask_profiles():
+            # The service still stores updates; sends retry later.
+            log.error("could not reach %s at start (%s)", platform, type(error).__name__)
         if self._missing_profiles():
             self.supervisor.spawn(self.profiles_pulse, self._learn_missing_profiles, ends=True)
 
@@ -262,31 +260,40 @@ class Service:
             client is not None and name not in self.profiles for name, client in wanted.items()
         )
 
-    async def _ask_profiles(self) -> None:
-        """Ask each platform whose profile is missing; raise the first failure."""
+    async def _ask_profiles(self) -> list[tuple[str, Exception]]:
+        """Ask each platform whose profile is missing; return the failures."""
+        failures: list[tuple[str, Exception]] = []
         if self.telegram_bot is not None and "telegram" not in self.profiles:
-            await self.telegram_bot.initialize()
-            me = self.telegram_bot.bot
-            self.profiles["telegram"] = BotProfile(
-                user_id=me.id, username=me.username, name=me.first_name
-            )
+            try:
+                await self.telegram_bot.initialize()
+                me = self.telegram_bot.bot
+                self.profiles["telegram"] = BotProfile(
+                    user_id=me.id, username=me.username, name=me.first_name
+                )
+            except Exception as error:
+                failures.append(("Telegram", error))
         if self.zalo is not None and "zalo" not in self.profiles:
-            account = await self.zalo.get_me()
-            name = account.get("account_name")
-            self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
+            try:
+                account = await self.zalo.get_me()
+                name = account.get("account_name")
+                self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
+            except Exception as error:
+                failures.append(("Zalo", error))
+        return failures
 
     async def _learn_missing_profiles(self) -> None:
         """Ask again, with backoff, until every platform has answered."""
         while self._missing_profiles():
-            try:
-                await self._ask_profiles()
-            except Exception as error:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self.profiles_pulse.failed(error))
-                if self._stopping.is_set():
-                    return
-            else:
+            failures = await self._ask_profiles()
+            if not failures:
                 self.profiles_pulse.passed()
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._stopping.wait(), self.profiles_pulse.failed(failures[0][1])
+                )
+            if self._stopping.is_set():
+                return
         log.info("learnt who the bots are: %s", ", ".join(sorted(self.profiles)))
 
     async def _lead(self) -> None:
@@ -314,6 +321,7 @@ class Service:
             name="leader",
             holder=self.holder,
             ttl=self.lease_ttl,
+            current=self.leadership,
         )
         if lease is not None and self.leadership is None:
             log.info("this process now leads (fencing token %d)", lease.token)

@@ -135,3 +135,17 @@ def test_supervisor_refuses_two_tasks_of_one_name() -> None:
     supervisor.register("sender", bound=1)
     with pytest.raises(ValueError, match="sender"):
         supervisor.register("sender", bound=1)
+
+
+async def test_supervisor_stop_cancels_at_once_what_is_ended_by_cancelling() -> None:
+    supervisor = Supervisor()
+
+    async def long_poll() -> None:
+        await asyncio.Event().wait()
+
+    supervisor.spawn(
+        supervisor.register("telegram-polling", bound=1), long_poll, cancel_on_stop=True
+    )
+    started = asyncio.get_running_loop().time()
+    assert await supervisor.stop(grace=5) == []
+    assert asyncio.get_running_loop().time() - started < 1
