@@ -687,3 +687,18 @@ async def test_sender_sends_everything_once_after_telegram_comes_back(
     assert {row.status for row in found} == {"sent"}
     assert texts(telegram.sent("sendMessage", PRIVATE)) == ["một", "hai"]
     assert texts(telegram.sent("sendMessage", GROUP)) == ["ba"]
+
+
+async def test_zalo_sender_sends_everything_once_after_zalo_comes_back(
+    db: Database, zalo: FakeZalo
+) -> None:
+    ids = put(db, ZALO_USER, "một", "hai", channel="zalo")
+    async with zalo_transport(zalo) as transport:
+        zalo.go_down("502")
+        async with sending(db, {"zalo": transport}, retry_delay=lambda n: 0.1 * n):
+            await settle(db, lambda rs: all(r.attempts >= 3 for r in rs if r.id == ids[0]))
+            assert zalo.sent("sendMessage") == []
+            zalo.come_back()
+            found = await settle(db)
+    assert {row.status for row in found} == {"sent"}
+    assert texts(zalo.sent("sendMessage", ZALO_USER)) == ["một", "hai"]

@@ -221,3 +221,26 @@ async def test_polling_starts_while_telegram_is_down_and_catches_up_when_it_retu
 
 async def _ready(running: Running) -> bool:
     return (await running.client.get("/readyz")).status_code == 200
+
+
+async def test_service_stop_says_what_did_not_finish(
+    tmp_path: Path, sqlite_template: Path, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "tinbao.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    settings = make_settings(
+        f"sqlite:///{path}", tmp_path, sqlite_busy_seconds=0.5, **with_telegram(telegram.url)
+    )
+    locker = sqlite3.connect(path, isolation_level=None, timeout=5)
+    try:
+        async with serving(settings) as running:
+            await until(lambda: _ready(running), "ready at start")
+            assert running.service.leads
+            locker.execute("BEGIN EXCLUSIVE")  # the lease cannot be given back now
+    finally:
+        locker.rollback()
+        locker.close()
+    stopped = [r.getMessage() for r in caplog.records if r.getMessage().startswith("stopped")]
+    assert len(stopped) == 1
+    assert stopped[0].startswith("stopped, not cleanly: the leader lease was not released")
+    assert "nothing acknowledged is lost" not in caplog.text
