@@ -151,6 +151,29 @@ class Supervisor:
         if cancel_on_stop:
             self._cancel_on_stop.add(record.name)
 
+    def spawn_loop(
+        self, record: Supervised, step: Callable[[], Awaitable[object]], *, every: float
+    ) -> None:
+        """Run `step` every `every` seconds as the record's task, its passes recorded.
+
+        The shape of most periodic work (a scheduler's wake-up): a failed step is logged by
+        kind and tried again after the backoff instead of the interval.
+        """
+
+        async def loop() -> None:
+            while not self._stopping.is_set():
+                try:
+                    await step()
+                except Exception as error:
+                    delay = record.failed(error)
+                else:
+                    record.passed()
+                    delay = every
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+
+        self.spawn(record, loop)
+
     async def _keep(
         self, record: Supervised, work: Callable[[], Awaitable[None]], ends: bool
     ) -> None:

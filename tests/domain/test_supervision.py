@@ -149,3 +149,23 @@ async def test_supervisor_stop_cancels_at_once_what_is_ended_by_cancelling() -> 
     started = asyncio.get_running_loop().time()
     assert await supervisor.stop(grace=5) == []
     assert asyncio.get_running_loop().time() - started < 1
+
+
+async def test_supervisor_loop_records_passes_and_backs_off_failures() -> None:
+    supervisor = Supervisor()
+    record = supervisor.register("broadcast-scheduler", bound=5)
+    outcomes = iter([OSError("database away"), None, None])
+    passes = asyncio.Queue[None]()
+
+    async def step() -> None:
+        outcome = next(outcomes, None)
+        if outcome is not None:
+            raise outcome
+        passes.put_nowait(None)
+
+    supervisor.spawn_loop(record, step, every=0.01)
+    for _ in range(2):
+        await asyncio.wait_for(passes.get(), 5)
+    assert await supervisor.stop(grace=1) == []
+    assert (record.last_error, record.failures, record.restarts) == ("OSError", 0, 0)
+    assert record.last_pass is not None
