@@ -43,6 +43,17 @@ class LeaderDuties:
             if polls
             else None
         )
+        # Telegram unreachable at start is common: registration goes on until it is done.
+        self._unregistered: set[str] = set()
+        self._registration = (
+            supervisor.register(
+                "webhook-registration",
+                bound=120.0,
+                expected=lambda: service.leads and bool(self._unregistered),
+            )
+            if settings.public_url is not None
+            else None
+        )
         self._jobs = {
             name: supervisor.register(
                 f"job:{name}", bound=minutes * 120.0, expected=lambda: service.leads
@@ -54,7 +65,11 @@ class LeaderDuties:
         """Register webhooks or start polling, and start the scheduler."""
         service = self._service
         settings = service.settings
-        await self._register_webhooks()
+        if self._registration is not None:
+            self._registration.begin()
+            service.supervisor.spawn(
+                self._registration, self._register_webhooks, ends=True, cancel_on_stop=True
+            )
         bot, polling = service.telegram_bot, self._polling
         if bot is not None and polling is not None:
             polling.begin()
@@ -101,9 +116,10 @@ class LeaderDuties:
         return run
 
     async def stop(self) -> None:
-        """Stop polling and the scheduler."""
-        if self._polling is not None:
-            await self._service.supervisor.cancel(self._polling.name)
+        """Stop polling, the webhooks' registration and the scheduler."""
+        for record in (self._polling, self._registration):
+            if record is not None:
+                await self._service.supervisor.cancel(record.name)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
@@ -136,28 +152,57 @@ class LeaderDuties:
         return count
 
     async def _register_webhooks(self) -> None:
+        """Register each webhook; one the platform cannot take now is tried again, backing off."""
+        record = self._registration
+        assert record is not None
+        pending = self._registrations()
+        self._unregistered = set(pending)
+        while pending:
+            failure: Exception | None = None
+            for name, register in list(pending.items()):
+                try:
+                    await register()
+                except Exception as error:
+                    if record.failures == 0:
+                        kind = type(error).__name__
+                        log.error(
+                            "could not register the %s webhook (%s); trying again", name, kind
+                        )
+                    failure = error
+                    continue
+                del pending[name]
+                self._unregistered.discard(name)
+            if failure is not None:
+                await asyncio.sleep(record.failed(failure))
+        record.passed()
+
+    def _registrations(self) -> dict[str, Callable[[], Awaitable[object]]]:
+        """The webhooks to register at the public URL, by platform."""
         service = self._service
         settings = service.settings
-        if settings.public_url is None:
-            return
+        assert settings.public_url is not None
         root = settings.public_url.rstrip("/")
+        found: dict[str, Callable[[], Awaitable[object]]] = {}
         bot, secret = service.telegram_bot, settings.telegram_webhook_secret
         if bot is not None and settings.telegram_mode == "webhook" and secret is not None:
-            try:
+
+            async def telegram() -> None:
                 await bot.set_webhook(
                     url=f"{root}/webhooks/telegram",
                     secret_token=secret.get_secret_value(),
                     allowed_updates=ALLOWED_UPDATES,
                 )
                 log.info("registered the Telegram webhook at %s/webhooks/telegram", root)
-            except Exception as error:
-                log.error("could not register the Telegram webhook (%s)", type(error).__name__)
-        zalo_secret = settings.zalo_webhook_secret
-        if service.zalo is not None and zalo_secret is not None:
-            try:
-                await service.zalo.set_webhook(
+
+            found["Telegram"] = telegram
+        zalo, zalo_secret = service.zalo, settings.zalo_webhook_secret
+        if zalo is not None and zalo_secret is not None:
+
+            async def zalo_bot() -> None:
+                await zalo.set_webhook(
                     url=f"{root}/webhooks/zalo", secret_token=zalo_secret.get_secret_value()
                 )
                 log.info("registered the Zalo webhook at %s/webhooks/zalo", root)
-            except Exception as error:
-                log.error("could not register the Zalo webhook (%s)", type(error).__name__)
+
+            found["Zalo"] = zalo_bot
+        return found
