@@ -13,7 +13,7 @@ from domain.db import Database, utcnow
 from domain.inbox import service as inbox
 from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.metrics import Metrics
-from domain.supervision import Supervised
+from domain.supervision import Supervised, origin
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,16 @@ class InboxWorker:
             if waiting:
                 log.info("%s update %s waits: %s", row.channel, row.id, error)
             else:
-                log.exception("handling %s update %s failed", row.channel, row.id)
+                # The kind and where, not the message: it may quote a resident's words. The
+                # message is kept in the row's last_error, for the operator who looks.
+                kind = type(error).__name__
+                log.error(
+                    "handling %s update %s failed (%s at %s)",
+                    row.channel,
+                    row.id,
+                    kind,
+                    origin(error),
+                )
             status = await asyncio.to_thread(
                 inbox.record_failure,
                 self._db,

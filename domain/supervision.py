@@ -55,7 +55,7 @@ class Supervised:
         kind = type(error).__name__
         if self.failures == 0 or kind != self.last_error:
             # The kind and where, never the message: it may quote a token or a reporter's text.
-            log.error("%s failed (%s at %s); retrying with backoff", self.name, kind, _where(error))
+            log.error("%s failed (%s at %s); retrying with backoff", self.name, kind, origin(error))
         self.failures += 1
         self.last_error = kind
         return self.delay()
@@ -95,7 +95,7 @@ class Supervised:
         }
 
 
-def _where(error: BaseException) -> str:
+def origin(error: BaseException) -> str:
     """The innermost frame of our own code that the error passed through, as file:line."""
     frames = traceback.extract_tb(error.__traceback__)
     ours = [f for f in frames if f.filename.startswith(str(_ROOT)) and ".venv" not in f.filename]
