@@ -28,6 +28,7 @@ def task_readings(supervisor: Supervisor, *, leads: bool) -> list[Reading]:
             "Times each background task was started again after it failed or ended",
             ("task",),
             {(t.name,): t.restarts for t in tasks},
+            counter=True,
         ),
         Reading(
             "tinbao_task_failures_in_a_row",

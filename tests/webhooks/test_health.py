@@ -53,14 +53,14 @@ async def test_metrics_show_task_ages_restarts_and_queues(running: Running) -> N
     names = {line.split("{")[0].split(" ")[0] for line in lines if not line.startswith("#")}
     assert {
         "tinbao_task_last_pass_age_seconds",
-        "tinbao_task_restarts",
+        "tinbao_task_restarts_total",
         "tinbao_leader",
         "tinbao_inbox_waiting",
         "tinbao_inbox_oldest_waiting_seconds",
         "tinbao_outbox_due",
         "tinbao_outbox_oldest_due_seconds",
     } <= names
-    assert 'tinbao_task_restarts{task="sender"} 0.0' in lines
+    assert 'tinbao_task_restarts_total{task="sender"} 0.0' in lines
     assert "tinbao_leader 1.0" in lines
 
 
