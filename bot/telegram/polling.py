@@ -52,8 +52,9 @@ async def poll_updates(bot: Bot, store: Store, *, pulse: Supervised | None = Non
             log.warning("Telegram reports a webhook or another poller; deleting the webhook again")
             webhook_deleted = False
             await asyncio.sleep(5)
-        except InvalidToken:
+        except InvalidToken as error:
             log.error("Telegram refused TINBAO_TELEGRAM_TOKEN; polling paused for a minute")
+            pulse.failed(error)  # seen in /healthz; the minute is the backoff
             await asyncio.sleep(60)
         except Exception as error:  # never let polling die: the inbox would silently stop filling
             # Network errors, Telegram's 5xx, the database away while storing: the same offset
