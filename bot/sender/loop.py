@@ -34,7 +34,7 @@ from domain.supervision import Supervised
 
 log = logging.getLogger(__name__)
 
-# With the backoff capped at a minute, enough attempts to outlast a platform down for half an hour.
+# With the backoff capped at a minute (jittered), enough attempts to outlast 20 minutes of outage.
 MAX_ATTEMPTS = 30
 # Interactive messages that make no sense any more once this old: they are dropped, not sent late.
 STALE_AFTER = {MessageKind.ANSWER_BUTTON.value: timedelta(minutes=15)}
