@@ -6,10 +6,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from bot.events import Event
 from bot.facts import FactFinder
+from bot.inbox_worker import TryLater
 from bot.playground.updates import playground_events
 from bot.router import handle_event
 from bot.telegram.updates import telegram_events
@@ -24,6 +26,9 @@ from domain.inbox.models import InboxStatus, InboxUpdate
 from domain.inbox.service import finish_update
 
 log = logging.getLogger(__name__)
+
+# How long an update waits for a file the platform cannot give now before it is handled without.
+MEDIA_PATIENCE = timedelta(minutes=10)
 
 
 class AlreadyHandled(Exception):
@@ -76,6 +81,11 @@ class UpdateHandler:
         assert row.id is not None
         events = self.events_of(row)
         facts = [await self._facts.facts_for(event) for event in events]
+        # The platform is down: the report waits for its photo a while (the inbox's capped
+        # backoff), then goes without it, saying so.
+        unavailable = any(known.evidence_problem == "unavailable" for known in facts)
+        if unavailable and utcnow() - row.received_at < MEDIA_PATIENCE:
+            raise TryLater("a file could not be downloaded: the platform is unavailable")
         status = await asyncio.to_thread(self._apply, row.id, events, facts)
         if events:
             self._on_outbox()

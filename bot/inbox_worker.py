@@ -11,6 +11,7 @@ from typing import Protocol
 
 from core.db import Database, utcnow
 from core.metrics import Metrics
+from core.supervision import Supervised, origin
 from domain.inbox import service as inbox
 from domain.inbox.models import InboxStatus, InboxUpdate
 
@@ -21,6 +22,10 @@ IDLE_POLL = 0.2
 # While webhooks keep coming, each slot waits up to this long before its next
 # update: a burst is stored first and handled just after, yet handling never stops.
 GIVE_WAY_AT_MOST = 0.5
+
+
+class TryLater(Exception):
+    """The update cannot be handled well yet (a platform is down): retry it, never park it."""
 
 
 class Handler(Protocol):
@@ -55,6 +60,8 @@ class InboxWorker:
         lease_ttl: timedelta = LEASE_TTL,
         ingest: Ingest | None = None,
         give_way_at_most: float = GIVE_WAY_AT_MOST,
+        pulse: Supervised | None = None,
+        heartbeat_pulse: Supervised | None = None,
     ) -> None:
         self._db = db
         self._handler = handler
@@ -70,6 +77,15 @@ class InboxWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self.pulse = pulse or Supervised("inbox-worker", bound=30.0)
+        self.heartbeat_pulse = heartbeat_pulse or Supervised(
+            "inbox-lease-heartbeat", bound=lease_ttl.total_seconds()
+        )
+
+    @property
+    def holding(self) -> int:
+        """How many chats this worker is handling now."""
+        return len(self._active)
 
     def notify(self) -> None:
         """Wake the worker: an update was stored."""
@@ -81,16 +97,19 @@ class InboxWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Handle updates until stopped."""
+        """Handle updates until stopped; a failed pass is logged and retried after a backoff."""
         self._stopping = False
         heartbeat = asyncio.create_task(self._heartbeat(), name="inbox-lease-heartbeat")
         try:
             while not self._stopping:
-                started = await self.run_once()
+                try:
+                    started = await self.run_once()
+                except Exception as error:  # the database is away: stored updates wait for it
+                    await self._pause(self.pulse.failed(error))
+                    continue
+                self.pulse.passed()
                 if not started:
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+                    await self._pause(IDLE_POLL)
         finally:
             if self._tasks:
                 await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -98,15 +117,29 @@ class InboxWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
 
+    async def _pause(self, seconds: float) -> None:
+        """Wait for a stored update, a freed slot or stop(), at most `seconds`."""
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
     async def _heartbeat(self) -> None:
-        """Keep this worker's leases alive while an update takes long (a large download)."""
+        """Keep the leases of the chats being handled alive while an update takes long."""
         # Short leases let another process take a dead worker's chats within seconds.
         while True:
             await asyncio.sleep(self._lease_ttl.total_seconds() / 3)
-            with contextlib.suppress(Exception):  # a missed beat is caught up by the next
+            try:
                 await asyncio.to_thread(
-                    inbox.renew_leases, self._db, holder=self._holder, ttl=self._lease_ttl
+                    inbox.renew_leases,
+                    self._db,
+                    holder=self._holder,
+                    chats=[f"{channel}:{key}" for channel, key in self._active],
+                    ttl=self._lease_ttl,
                 )
+            except Exception as error:  # a missed beat is caught up by the next
+                self.heartbeat_pulse.failed(error)
+                continue
+            self.heartbeat_pulse.passed()
 
     async def run_once(self) -> int:
         """Lease the chats that have due updates and start handling them; return how many."""
@@ -155,18 +188,38 @@ class InboxWorker:
                     renewed = time.monotonic()
                 if not await self._handle(row):
                     return  # it waits for its retry; later updates of the chat wait with it
+        except Exception as error:  # the database went away mid-chat: the chat waits for it
+            self.pulse.failed(error)
         finally:
-            await asyncio.to_thread(inbox.release_lease, self._db, claim)
+            # Forgotten first: whatever the release does, the chat may be leased again, by
+            # this worker once the lease expires (the heartbeat renews only active chats).
             self._active.discard((claim.channel, claim.chat_key))
             self._slots.release()
             self._wake.set()  # a slot is free: other chats may be waiting
+            try:
+                await asyncio.to_thread(inbox.release_lease, self._db, claim)
+            except Exception as error:
+                self.pulse.failed(error)
 
     async def _handle(self, row: InboxUpdate) -> bool:
         assert row.id is not None
         try:
             await self._handler.handle(row)
         except Exception as error:
-            log.exception("handling %s update %s failed", row.channel, row.id)
+            waiting = isinstance(error, TryLater)
+            if waiting:
+                log.info("%s update %s waits: %s", row.channel, row.id, error)
+            else:
+                # The kind and where, not the message: it may quote a resident's words. The
+                # message is kept in the row's last_error, for the operator who looks.
+                kind = type(error).__name__
+                log.error(
+                    "handling %s update %s failed (%s at %s)",
+                    row.channel,
+                    row.id,
+                    kind,
+                    origin(error),
+                )
             status = await asyncio.to_thread(
                 inbox.record_failure,
                 self._db,
@@ -174,6 +227,7 @@ class InboxWorker:
                 error=f"{type(error).__name__}: {error}",
                 max_attempts=self._max_attempts,
                 first_delay=self._first_retry_delay,
+                park=not waiting,
             )
             if status == InboxStatus.FAILED:
                 self._metrics.updates_failed.labels(row.channel).inc()

@@ -17,6 +17,7 @@ from broadcasts.plans import release_time
 from broadcasts.runs import Pass, advance_broadcasts
 from core.db import Database, utcnow
 from core.settings import Settings
+from core.supervision import Supervised
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +39,14 @@ class BroadcastClock:
         scheduler: AsyncIOScheduler,
         on_outbox: Callable[[], None],
         clock: Callable[[], datetime] = utcnow,
+        pulse: Supervised | None = None,
     ) -> None:
         self._db = db
         self._settings = settings
         self._scheduler = scheduler
         self._on_outbox = on_outbox
         self._clock = clock
+        self._pulse = pulse or Supervised("broadcast-clock", bound=60.0)
         self._wake = asyncio.Event()
         self._stopping = False
         self.passes = 0
@@ -79,11 +82,10 @@ class BroadcastClock:
             try:
                 done = await self.pass_once()
             except Exception as error:  # the database may be away: the table waits for us
-                log.error(
-                    "a pass over the broadcasts failed (%s); trying again", type(error).__name__
-                )
-                done = Pass()
-            wait = BUSY_SECONDS if done.sending else IDLE_SECONDS
+                wait = self._pulse.failed(error)
+            else:
+                self._pulse.passed()
+                wait = BUSY_SECONDS if done.sending else IDLE_SECONDS
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
 

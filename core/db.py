@@ -68,14 +68,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
+def make_engine(url: str, *, synchronous: str = "NORMAL", busy_seconds: float = 30.0) -> Engine:
     """An engine for SQLite (WAL, busy timeout, immediate transactions) or PostgreSQL."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # No pre-ping: a round trip before every transaction. Connections are replaced after
         # half an hour instead, and one the server has closed is noticed at checkout.
         engine = create_engine(
-            url, pool_recycle=RECYCLE_SECONDS, pool_size=10, max_overflow=20, pool_timeout=30
+            url,
+            pool_recycle=RECYCLE_SECONDS,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=30,
+            # An unreachable server fails a connection in seconds, not after the kernel's minutes.
+            connect_args={"connect_timeout": 10},
         )
         event.listen(engine, "checkout", _refuse_closed)
         return engine
@@ -86,9 +92,9 @@ def make_engine(url: str, *, synchronous: str = "NORMAL") -> Engine:
         poolclass=QueuePool,
         pool_size=5,
         max_overflow=10,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": busy_seconds},
     )
-    _tune_sqlite(engine, synchronous=synchronous)
+    _tune_sqlite(engine, synchronous=synchronous, busy_seconds=busy_seconds)
     return engine
 
 
@@ -106,7 +112,7 @@ def _refuse_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the server closed the connection")
 
 
-def _tune_sqlite(engine: Engine, *, synchronous: str) -> None:
+def _tune_sqlite(engine: Engine, *, synchronous: str, busy_seconds: float) -> None:
     """Put SQLite in WAL mode and make every transaction take the write lock up front."""
 
     @event.listens_for(engine, "connect")
@@ -115,7 +121,8 @@ def _tune_sqlite(engine: Engine, *, synchronous: str) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # How long a write waits for another process's lock before it fails (webhooks: 503).
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer does it
@@ -133,9 +140,11 @@ def _tune_sqlite(engine: Engine, *, synchronous: str) -> None:
 class Database:
     """The engine and the sessions of one process."""
 
-    def __init__(self, url: str, *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self, url: str, *, synchronous: str = "NORMAL", busy_seconds: float = 30.0
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, synchronous=synchronous)
+        self.engine = make_engine(url, synchronous=synchronous, busy_seconds=busy_seconds)
         # SQLite has one writer: threads of this process queue here, handed over at once,
         # instead of sleeping in SQLite's busy handler (which backs off up to 100 ms a try).
         self._writers: AbstractContextManager[Any] = (

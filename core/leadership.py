@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, String, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel
 
 from core.db import Database, UTCDateTime, utcnow
@@ -32,9 +33,19 @@ class Leadership:
 
 
 def acquire_leadership(
-    db: Database, *, name: str, holder: str, ttl: timedelta, now: datetime | None = None
+    db: Database,
+    *,
+    name: str,
+    holder: str,
+    ttl: timedelta,
+    now: datetime | None = None,
+    current: Leadership | None = None,
 ) -> Leadership | None:
-    """Take or renew the lease when it is free, expired or already ours."""
+    """Take or renew the lease when it is free, expired or already ours.
+
+    `current` is the leadership this process believes it holds: renewing it keeps its token,
+    even a little late (nobody led in between); anything else takes a new token.
+    """
     now = now or utcnow()
     with db.session() as session:
         lease = session.get(LeaderLease, name)
@@ -42,13 +53,16 @@ def acquire_leadership(
             session.add(LeaderLease(name=name, holder=holder, token=1, expires_at=now + ttl))
             try:
                 session.flush()
-            except Exception:  # another process inserted first: it leads
+            except IntegrityError:  # another process inserted first: it leads
                 session.rollback()
                 return None
             return Leadership(name=name, holder=holder, token=1)
         if lease.holder != holder and lease.expires_at > now:
             return None
-        token = lease.token if lease.holder == holder else lease.token + 1
+        # Taking the lease makes a new token, also when this process takes it back after it
+        # stopped leading (a database outage): what it marked before is then fenced off.
+        renewing = current is not None and (lease.holder, lease.token) == (holder, current.token)
+        token = lease.token if renewing else lease.token + 1
         # Conditional on what we read, so two processes cannot both take an expired lease.
         taken = session.execute(
             update(LeaderLease)

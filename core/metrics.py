@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
 
 
 class Metrics:
@@ -70,34 +73,40 @@ class Metrics:
         )
 
     def watch(self, read: Callable[[], list[Reading]]) -> None:
-        """Report gauges read from the database on each scrape."""
-        self.registry.register(_DatabaseCollector(read))
+        """Report the values `read` gives (queues from the database, task records) on each scrape."""
+        self.registry.register(_ReadingCollector(read))
 
 
 @dataclass(frozen=True)
 class Reading:
-    """A gauge read at scrape time: its name, help, label names and values by labels."""
+    """A value read at scrape time: its name, help, label names and values by labels.
+
+    A gauge unless `counter` (a count that only grows while the process lives: `_total`).
+    """
 
     name: str
     help: str
     labels: tuple[str, ...]
-    values: Mapping[tuple[str, ...], int]
+    values: Mapping[tuple[str, ...], float]
+    counter: bool = False
 
 
-class _DatabaseCollector(Collector):
-    """Reads queue sizes and other counts at scrape time."""
+class _ReadingCollector(Collector):
+    """Reads queue sizes and other values at scrape time."""
 
     def __init__(self, read: Callable[[], list[Reading]]) -> None:
         self._read = read
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        """Yield one gauge per reading."""
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        """Yield one family per reading."""
         try:
             readings = self._read()
-        except Exception:  # a scrape must not fail because the database is down
+        except Exception as error:  # a scrape must not fail because the database is down
+            log.warning("metrics read at scrape time are missing (%s)", type(error).__name__)
             return
         for reading in readings:
-            family = GaugeMetricFamily(reading.name, reading.help, labels=list(reading.labels))
+            kind = CounterMetricFamily if reading.counter else GaugeMetricFamily
+            family = kind(reading.name, reading.help, labels=list(reading.labels))
             for key, count in sorted(reading.values.items()):
                 family.add_metric(list(key), count)
             yield family

@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     zalo_chat_messages_per_second: float = Field(default=1.0, gt=0)
     telegram_messages_per_second: float = Field(default=30.0, gt=0)
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+    # How long an SQLite write waits for a lock another process holds before it fails.
+    sqlite_busy_seconds: float = Field(default=30.0, gt=0, le=600)
     reports_per_day: int = Field(default=10, ge=1)
     # How long a dead process keeps its chats and its leadership before others take them over.
     lease_seconds: float = Field(default=15.0, ge=2.0, le=300.0)

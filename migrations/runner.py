@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from core.db import Database
 
@@ -39,3 +40,12 @@ def current_revision(db: Database) -> str | None:
 def head_revision() -> str | None:
     """The newest revision this version of Tinbao ships."""
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether this version of Tinbao ships the revision (False: a newer Tinbao migrated it)."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:
+        return False

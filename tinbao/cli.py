@@ -43,7 +43,31 @@ def _settings() -> Settings:
 
 
 def _database(settings: Settings) -> Database:
-    return Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+    return Database(
+        settings.database_url,
+        synchronous=settings.sqlite_synchronous,
+        busy_seconds=settings.sqlite_busy_seconds,
+    )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from tinbao.startup import tinbao_version
+
+        typer.echo(f"tinbao {tinbao_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Tinbao: community reports from Zalo and Telegram groups to the ward police."""
 
 
 def _require_schema(db: Database) -> None:
@@ -78,6 +102,14 @@ def serve(
 
     from core.logs import configure_logging
     from tinbao.service import Service
+    from tinbao.startup import (
+        StartupError,
+        check_schema,
+        describe,
+        driver_reason,
+        listen,
+        new_sqlite_file,
+    )
 
     settings = _settings()
     try:
@@ -85,17 +117,27 @@ def serve(
     except SettingsError as error:
         raise _fail(str(error)) from None
     configure_logging(settings)
+    try:
+        sock = listen(host, port)
+    except StartupError as error:
+        raise _fail(str(error)) from None
+    creating = new_sqlite_file(settings)
+    if creating is not None:
+        log.info("no database at %s: creating one there", creating)
     db = _database(settings)
     try:
-        if current_revision(db) is None:
+        if check_schema(db) is None:
             log.info("empty database: migrating to the newest schema")
             upgrade_to_head(db)
-        _require_schema(db)
-    except typer.Exit:
-        raise
+    except StartupError as error:
+        sock.close()
+        db.dispose()
+        raise _fail(str(error)) from None
     except Exception as error:
+        sock.close()
+        db.dispose()
         raise _fail(
-            f"TINBAO_DATABASE_URL: cannot open the database ({type(error).__name__})"
+            f"TINBAO_DATABASE_URL: cannot open the database: {driver_reason(error, settings)}"
         ) from None
     if settings.secret_key is None:
         _, generated = resolve_secret_key(settings)
@@ -113,6 +155,7 @@ def serve(
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
+    log.info("%s", describe(settings, host=host, port=port))
     # Everything built so far lives as long as the process: a frozen heap keeps full
     # collections short, and with them the pauses that delay webhooks and paced sends.
     gc.collect()
@@ -120,7 +163,7 @@ def serve(
     # A request's objects die by reference counting; with the default threshold (700) a
     # burst of webhooks ran a young collection every few requests over the ones in flight.
     gc.set_threshold(20_000, 20, 20)
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()

@@ -8,10 +8,9 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
 
@@ -29,24 +28,25 @@ from bot.telegram.client import make_bot
 from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
-from broadcasts.service import delivery_counts
 from core.db import Database
 from core.leadership import Leadership, acquire_leadership, release_leadership
-from core.metrics import Metrics, Reading
+from core.metrics import Metrics
 from core.sealing import Sealer
 from core.settings import Settings, resolve_secret_key
-from domain.inbox.service import count_by_status
-from domain.outbox.delivery import requeue_stale_sending
-from domain.outbox.service import outbox_counts
-from domain.reports.queries import unrouted_count
+from core.supervision import Supervisor
+from domain.inbox.service import waiting
+from domain.outbox.delivery import due_summary, requeue_stale_sending
+from tinbao.gauges import queue_readings, task_readings
 from tinbao.leader_duties import LeaderDuties
 from webhooks.app import create_app
 from webhooks.inbox_writer import InboxWriter
-from webhooks.state import AppState
+from webhooks.state import AppState, Supervision
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0
+# How long the worker and the sender may go without a good pass while they owe work.
+PASS_BOUND_SECONDS = 15.0
 
 
 class Service:
@@ -62,7 +62,11 @@ class Service:
         self.settings = settings
         # The demo page's feed: only with the playground setting, which only `tinbao demo` sets.
         self.playground = playground if settings.playground else None
-        self.db = db or Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+        self.db = db or Database(
+            settings.database_url,
+            synchronous=settings.sqlite_synchronous,
+            busy_seconds=settings.sqlite_busy_seconds,
+        )
         self.metrics = Metrics()
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -100,7 +104,20 @@ class Service:
             log.warning("Zalo OA replies wait: TINBAO_ZALO_OA_APP_SECRET or _REFRESH_TOKEN unset")
         self.profiles: dict[str, BotProfile] = {}
         self.leadership: Leadership | None = None
-        self.sender = Sender(self.db, self._transports(), self.metrics, lambda: self.leadership)
+        self.supervisor = Supervisor()
+        transports = self._transports()
+        self.sender = Sender(
+            self.db,
+            transports,
+            self.metrics,
+            lambda: self.leadership,
+            pulse=self.supervisor.register(
+                "sender",
+                bound=PASS_BOUND_SECONDS,
+                expected=lambda: self.leads and bool(transports),
+                owed=lambda: due_summary(self.db, channels=list(transports))[0] > 0,
+            ),
+        )
         self.fetcher = EvidenceFetcher(media_dir=settings.media_dir, telegram_bot=self.telegram_bot)
         facts = FactFinder(
             db=self.db,
@@ -127,39 +144,33 @@ class Service:
             max_attempts=settings.inbox_max_attempts,
             lease_ttl=self.lease_ttl,
             ingest=self.writer,  # webhooks first: handling waits while they wait for a commit
+            pulse=self.supervisor.register(
+                "inbox-worker",
+                bound=PASS_BOUND_SECONDS,
+                owed=lambda: waiting(self.db)[0] > 0,
+            ),
+            heartbeat_pulse=self.supervisor.register(
+                "inbox-lease-heartbeat",
+                bound=self.lease_ttl.total_seconds(),
+                owed=lambda: self.worker.holding > 0,
+            ),
+        )
+        # The lease is renewed every third of its time: late once it could have expired.
+        self.leader_pulse = self.supervisor.register("leader", bound=self.lease_ttl.total_seconds())
+        # Who the bots are (a group's mention of the bot needs it): asked again until known.
+        self.profiles_pulse = self.supervisor.register(
+            "bot-profiles", bound=300.0, expected=self._missing_profiles
         )
         self.duties = LeaderDuties(self)
-        self.metrics.watch(self._readings)
-        self._tasks: list[asyncio.Task[None]] = []
+        # Apart: the tasks' gauges are read without the database, so they outlive its outage.
+        self.metrics.watch(lambda: task_readings(self.supervisor, leads=self.leads))
+        self.metrics.watch(lambda: queue_readings(self.db, channels=self.sender.channels))
         self._stopping = asyncio.Event()
 
-    def _readings(self) -> list[Reading]:
-        return [
-            Reading(
-                "tinbao_inbox_rows",
-                "Inbox rows by channel and state",
-                ("channel", "status"),
-                count_by_status(self.db),
-            ),
-            Reading(
-                "tinbao_outbox_rows",
-                "Outbox rows by lane and state",
-                ("lane", "status"),
-                outbox_counts(self.db),
-            ),
-            Reading(
-                "tinbao_broadcast_deliveries",
-                "Deliveries of the broadcast runs under way, by channel and state",
-                ("channel", "status"),
-                delivery_counts(self.db),
-            ),
-            Reading(
-                "tinbao_reports_unrouted",
-                "Reports that no triage chat covers",
-                (),
-                {(): unrouted_count(self.db)},
-            ),
-        ]
+    @property
+    def leads(self) -> bool:
+        """Whether this process holds the leader lease now."""
+        return self.leadership is not None
 
     def _transports(self) -> dict[str, Transport]:
         transports: dict[str, Transport] = {}
@@ -190,6 +201,7 @@ class Service:
             writer=self.writer,
             sealer=self.sealer,
             on_broadcast=self.duties.wake_broadcasts,
+            supervision=Supervision(supervisor=self.supervisor, leads=lambda: self.leads),
         )
         return create_app(state, lifespan=self._lifespan)
 
@@ -204,26 +216,32 @@ class Service:
     async def start(self) -> None:
         """Learn who the bots are, then start the workers and the leader loop."""
         await self._learn_profiles()
-        self._spawn(self.worker.run(), "inbox-worker")
-        self._spawn(self.sender.run(), "sender")
-        self._spawn(self._lead(), "leader")
+        tasks = self.supervisor.tasks
+        self.supervisor.spawn(tasks["inbox-worker"], self.worker.run)
+        self.supervisor.spawn(tasks["sender"], self.sender.run)
+        self.supervisor.spawn(self.leader_pulse, self._lead)
 
     async def stop(self) -> None:
         """Let the background work finish what it started, give up leadership, close connections."""
         self._stopping.set()
+        self.supervisor.stopping()
         self.worker.stop()
         self.sender.stop()
         # Finishing beats cancelling: a cancelled task leaves its database thread running.
-        _, late = await asyncio.wait(self._tasks, timeout=STOP_GRACE_SECONDS)
-        for task in late:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks.clear()
-        await self.duties.stop()
+        unfinished = await self.supervisor.stop(grace=STOP_GRACE_SECONDS)
+        problems = [f"{name} was cancelled after {STOP_GRACE_SECONDS:.0f} s" for name in unfinished]
+        try:
+            await self.duties.stop()
+        except Exception as error:
+            problems.append(f"the leader's duties did not stop ({type(error).__name__})")
         if self.leadership is not None:
-            await asyncio.to_thread(release_leadership, self.db, self.leadership)
+            try:
+                await asyncio.to_thread(release_leadership, self.db, self.leadership)
+            except Exception as error:
+                problems.append(
+                    f"the leader lease was not released ({type(error).__name__}): another "
+                    f"process leads once it expires, within {self.lease_ttl.total_seconds():.0f} s"
+                )
             self.leadership = None
         if self.telegram_bot is not None:
             with contextlib.suppress(Exception):
@@ -233,60 +251,108 @@ class Service:
         if self.zalo_oa is not None:
             await self.zalo_oa.close()
         self.db.dispose()
-        log.info("stopped cleanly: nothing acknowledged is lost")
-
-    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        self._tasks.append(asyncio.create_task(work, name=name))
+        if problems:
+            # Still true: what was acknowledged is stored; what was cut short is done again.
+            log.warning(
+                "stopped, not cleanly: %s; stored updates not handled yet are handled after the "
+                "next start, and messages that were being sent may be sent once more",
+                "; ".join(problems),
+            )
+        else:
+            log.info("stopped cleanly: nothing acknowledged is lost")
 
     async def _learn_profiles(self) -> None:
-        if self.telegram_bot is not None:
+        """Ask each platform who the bot is; what cannot be reached now is asked again later."""
+        for platform, error in await self._ask_profiles():
+            # The service still stores updates; sends retry later.
+            log.error("could not reach %s at start (%s)", platform, type(error).__name__)
+        if self._missing_profiles():
+            self.supervisor.spawn(self.profiles_pulse, self._learn_missing_profiles, ends=True)
+
+    def _missing_profiles(self) -> bool:
+        wanted = {"telegram": self.telegram_bot, "zalo": self.zalo}
+        return any(
+            client is not None and name not in self.profiles for name, client in wanted.items()
+        )
+
+    async def _ask_profiles(self) -> list[tuple[str, Exception]]:
+        """Ask each platform whose profile is missing; return the failures."""
+        failures: list[tuple[str, Exception]] = []
+        if self.telegram_bot is not None and "telegram" not in self.profiles:
             try:
                 await self.telegram_bot.initialize()
                 me = self.telegram_bot.bot
                 self.profiles["telegram"] = BotProfile(
                     user_id=me.id, username=me.username, name=me.first_name
                 )
-            except Exception as error:  # the service still stores updates; sends retry later
-                log.error("could not reach Telegram at start (%s)", type(error).__name__)
-        if self.zalo is not None:
+            except Exception as error:
+                failures.append(("Telegram", error))
+        if self.zalo is not None and "zalo" not in self.profiles:
             try:
                 account = await self.zalo.get_me()
                 name = account.get("account_name")
                 self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
             except Exception as error:
-                log.error("could not reach Zalo at start (%s)", type(error).__name__)
+                failures.append(("Zalo", error))
+        return failures
+
+    async def _learn_missing_profiles(self) -> None:
+        """Ask again, with backoff, until every platform has answered."""
+        while self._missing_profiles():
+            failures = await self._ask_profiles()
+            if not failures:
+                self.profiles_pulse.passed()
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._stopping.wait(), self.profiles_pulse.failed(failures[0][1])
+                )
+            if self._stopping.is_set():
+                return
+        log.info("learnt who the bots are: %s", ", ".join(sorted(self.profiles)))
 
     async def _lead(self) -> None:
         """Hold or seek the leader lease; start and stop the leader's duties as it changes."""
         while not self._stopping.is_set():
+            wait = self.lease_ttl.total_seconds() / 3
             try:
-                lease = await asyncio.to_thread(
-                    acquire_leadership,
-                    self.db,
-                    name="leader",
-                    holder=self.holder,
-                    ttl=self.lease_ttl,
-                )
+                await self._lead_once()
             except Exception as error:  # the database is away: lead no more until it is back
-                log.warning("could not renew the leader lease (%s)", type(error).__name__)
-                lease = None
-            if lease is not None and self.leadership is None:
-                log.info("this process now leads: sender, scheduler and polling run here")
-                self.leadership = lease
-                await self.duties.start()
-            elif lease is None and self.leadership is not None:
-                log.warning("leadership lost: stopping the sender, scheduler and polling here")
-                self.leadership = None
-                await self.duties.stop()
+                wait = min(wait, self.leader_pulse.failed(error))
+                if self.leadership is not None:
+                    log.warning("leadership given up while the database is away")
+                    self.leadership = None
+                    await self.duties.stop()
             else:
-                self.leadership = lease
-            if self.leadership is not None:
-                await asyncio.to_thread(
-                    requeue_stale_sending,
-                    self.db,
-                    leadership=self.leadership,
-                    # Never less than a slow call's timeout: its own rows may still be in flight.
-                    older_than=max(self.lease_ttl * 2, timedelta(seconds=60)),
-                )
+                self.leader_pulse.passed()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.lease_ttl.total_seconds() / 3)
+                await asyncio.wait_for(self._stopping.wait(), wait)
+
+    async def _lead_once(self) -> None:
+        """Renew or take the lease, follow its changes, and requeue what a dead leader left."""
+        lease = await asyncio.to_thread(
+            acquire_leadership,
+            self.db,
+            name="leader",
+            holder=self.holder,
+            ttl=self.lease_ttl,
+            current=self.leadership,
+        )
+        if lease is not None and self.leadership is None:
+            log.info("this process now leads (fencing token %d)", lease.token)
+            self.leadership = lease
+            await self.duties.start()
+        elif lease is None and self.leadership is not None:
+            log.warning("leadership lost: stopping the sender, scheduler and polling here")
+            self.leadership = None
+            await self.duties.stop()
+        else:
+            self.leadership = lease
+        if self.leadership is not None:
+            await asyncio.to_thread(
+                requeue_stale_sending,
+                self.db,
+                leadership=self.leadership,
+                # Never less than a slow call's timeout: its own rows may still be in flight.
+                older_than=max(self.lease_ttl * 2, timedelta(seconds=60)),
+            )

@@ -5,18 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from broadcasts.contents.library import shipped_library
-from webhooks import ingress, media
+from webhooks import docs, health, ingress, media
 from webhooks.admin import areas, broadcasts, chats, contents, link_codes, reports, stats
 from webhooks.admin.auth import require_admin
-from webhooks.state import AppState, StateDep
+from webhooks.state import AppState
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -55,6 +51,8 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
             await state.writer.stop()
 
     app = _App(
+        docs_url=None,  # served by webhooks.docs from packaged assets, not from a CDN
+        redoc_url=None,
         title="Tinbao",
         summary="Community reports from Zalo and Telegram groups to the ward police.",
         version="0.1.0",
@@ -70,28 +68,6 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
         admin.include_router(module.router)
     app.include_router(admin)
     app.include_router(media.router)
-    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["operations"])
-    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["operations"])
+    app.include_router(health.router)
+    docs.serve_offline(app)
     return app
-
-
-def _database_answers(state: AppState) -> bool:
-    try:
-        with state.db.reading() as session:
-            session.execute(text("SELECT 1"))
-    except Exception:  # any failure means "not healthy", never a 500
-        return False
-    return True
-
-
-async def healthz(state: StateDep) -> JSONResponse:
-    """200 while the database answers, else 503."""
-    if await run_in_threadpool(_database_answers, state):
-        return JSONResponse({"status": "ok"})
-    return JSONResponse({"status": "unavailable"}, status_code=503)
-
-
-async def metrics(request: Request, state: StateDep) -> Response:
-    """Prometheus text format."""
-    body = await run_in_threadpool(generate_latest, state.metrics.registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)

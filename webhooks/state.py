@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,7 +12,20 @@ from core.db import Database
 from core.metrics import Metrics
 from core.sealing import Sealer
 from core.settings import Settings
+from core.supervision import Supervisor
 from webhooks.inbox_writer import InboxWriter
+
+
+def _never() -> bool:
+    return False
+
+
+@dataclass
+class Supervision:
+    """The background work the health routes describe, and whether this process leads."""
+
+    supervisor: Supervisor = field(default_factory=Supervisor)
+    leads: Callable[[], bool] = _never
 
 
 @dataclass
@@ -26,6 +39,7 @@ class AppState:
     sealer: Sealer
     # Wakes this process's broadcast clock when it leads (others notice within seconds).
     on_broadcast: Callable[[], None] = lambda: None
+    supervision: Supervision = field(default_factory=Supervision)
 
 
 async def get_state(request: Request) -> AppState:

@@ -23,9 +23,10 @@ from bot.sender.outcomes import (
     Unavailable,
     backoff,
 )
-from core.db import Database
+from core.db import Database, utcnow
 from core.leadership import Leadership
 from core.metrics import Metrics
+from core.supervision import Supervised
 from domain.chats.service import deactivate_chat, migrate_chat
 from domain.outbox import delivery as store
 from domain.outbox.messages import MessageKind, Outgoing
@@ -33,7 +34,10 @@ from domain.outbox.models import Lane, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+# With the backoff capped at a minute (jittered), enough attempts to outlast 20 minutes of outage.
+MAX_ATTEMPTS = 30
+# Interactive messages that make no sense any more once this old: they are dropped, not sent late.
+STALE_AFTER = {MessageKind.ANSWER_BUTTON.value: timedelta(minutes=15)}
 # Enough heads of chat queues for what can be booked within the horizon (30/s × 0.25 s) several
 # times over: reading 500 rows on every pass cost the sender its pace. Interactive rows come first.
 DUE_BATCH = 64
@@ -66,6 +70,7 @@ class Sender:
         *,
         max_attempts: int = MAX_ATTEMPTS,
         retry_delay: Callable[[int], float] = backoff,
+        pulse: Supervised | None = None,
     ) -> None:
         self._db = db
         self._transports = dict(transports)
@@ -83,10 +88,16 @@ class Sender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._tidied_at = time.monotonic()
+        self.pulse = pulse or Supervised("sender", bound=30.0)
 
     def notify(self) -> None:
         """Wake the loop: new rows were written."""
         self._wake.set()
+
+    @property
+    def channels(self) -> list[str]:
+        """The channels this sender can send to."""
+        return list(self._transports)
 
     @property
     def in_flight(self) -> int:
@@ -107,15 +118,19 @@ class Sender:
                 self._wake.clear()
                 leadership = self._leadership()
                 busy = False
+                wait = IDLE_POLL
                 try:
                     if leadership is not None and self._transports:
                         busy = await self.send_due(leadership)
-                except Exception:  # the database may be away for a while: keep trying
-                    log.exception("the sender's pass failed; trying again")
+                except Exception as error:  # the database may be away for a while: keep trying
+                    wait = self.pulse.failed(error)
+                    busy = False
+                else:
+                    self.pulse.passed()
                 self._tidy()
                 if not busy:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL)
+                        await asyncio.wait_for(self._wake.wait(), wait)
         finally:
             await self.drain()
 
@@ -160,6 +175,14 @@ class Sender:
                 )
                 settled = True
                 continue
+            if _stale(row):
+                await asyncio.to_thread(
+                    store.mark_dropped, self._db, row_id=row.id, reason="stale: too old to send"
+                )
+                lane = Lane(row.lane).name.lower()
+                self._metrics.outbox_failed.labels(row.channel, lane, "stale").inc()
+                settled = True
+                continue
             if not item.chat_active:
                 await asyncio.to_thread(
                     store.mark_failed, self._db, row_id=row.id, reason="chat inactive"
@@ -197,8 +220,8 @@ class Sender:
         try:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             await self._send(delivery, at)
-        except Exception:  # a bug in one send must not stop the others
-            log.exception("sending outbox row %s failed unexpectedly", delivery.id)
+        except Exception as error:  # a bug in one send, or the database away: not the others
+            log.error("sending outbox row %s failed (%s)", delivery.id, type(error).__name__)
             # With the database away the row stays 'sending', for requeue_stale_sending.
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(
@@ -229,10 +252,27 @@ class Sender:
         except DeliveryError as error:
             await self._after_error(delivery, error, lane)
             return
-        await asyncio.to_thread(
-            store.mark_sent, self._db, row_id=delivery.id, platform_message_id=message_id
+        await self._keep_trying(
+            lambda: store.mark_sent(self._db, row_id=delivery.id, platform_message_id=message_id)
         )
         self._metrics.outbox_sent.labels(delivery.channel, lane).inc()
+
+    async def _keep_trying(self, record: Callable[[], None]) -> None:
+        """Record a send's outcome, waiting for the database if it is away.
+
+        A sent row left marked 'sending' is sent again by the next leader: while the chat stays
+        busy here, none of its rows go out, so waiting repeats nothing. Only stop() gives up.
+        """
+        failures = 0
+        while True:
+            try:
+                await asyncio.to_thread(record)
+                return
+            except Exception:
+                failures += 1
+                if self._stopping and failures >= 3:
+                    raise
+                await asyncio.sleep(min(0.25 * 2**failures, 5.0))
 
     async def _aim_edit(self, delivery: Delivery) -> Delivery:
         """Point an edit at the message its ref sent; with none sent, send the text anew."""
@@ -323,6 +363,11 @@ def _delivery(row: OutboxMessage, chat_kind: str) -> Delivery:
         attempts=row.attempts + 1,
         lane=row.lane,
     )
+
+
+def _stale(row: OutboxMessage) -> bool:
+    bound = STALE_AFTER.get(row.kind)
+    return bound is not None and utcnow() - row.created_at > bound
 
 
 def _guess_kind(channel: str, chat_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from domain.outbox.messages import Outgoing
@@ -43,8 +44,10 @@ class Unavailable(DeliveryError):
 
 
 def backoff(attempts: int) -> float:
-    """Seconds to wait before retrying an Unavailable, by the attempts made so far."""
-    return min(2.0**attempts, 300.0)
+    """Seconds to wait before retrying an Unavailable, by the attempts made so far (capped, jittered)."""
+    # A minute at most: once the platform is back, what waited goes out within one.
+    ceiling = min(2.0**attempts, 60.0)
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (jitter, not secrecy)
 
 
 class ChatGone(DeliveryError):

@@ -161,12 +161,14 @@ def renew_lease(db: Database, claim: ClaimedChat, *, ttl: timedelta) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def renew_leases(db: Database, *, holder: str, ttl: timedelta) -> int:
-    """Extend every lease a worker holds; return how many."""
+def renew_leases(db: Database, *, holder: str, chats: Sequence[str], ttl: timedelta) -> int:
+    """Extend the leases a worker holds on the named chats; return how many."""
+    if not chats:
+        return 0
     with db.session() as session:
         result = session.execute(
             update(ChatLease)
-            .where(col(ChatLease.holder) == holder)
+            .where(col(ChatLease.holder) == holder, col(ChatLease.chat).in_(chats))
             .values(expires_at=utcnow() + ttl)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -225,8 +227,9 @@ def record_failure(
     max_attempts: int,
     first_delay: float = 2.0,
     now: datetime | None = None,
+    park: bool = True,
 ) -> InboxStatus:
-    """Count a failed attempt; park the update as failed after the last one."""
+    """Count a failed attempt; park the update as failed after the last one, if `park`."""
     now = now or utcnow()
     with db.session() as session:
         row = session.get(InboxUpdate, update_id)
@@ -234,7 +237,7 @@ def record_failure(
             return InboxStatus(row.status) if row else InboxStatus.FAILED
         row.attempts += 1
         row.last_error = error[:2000]
-        if row.attempts >= max_attempts:
+        if park and row.attempts >= max_attempts:
             row.status = InboxStatus.FAILED.value
             row.handled_at = now
         else:
@@ -270,3 +273,25 @@ def count_by_status(db: Database) -> dict[tuple[str, ...], int]:
             select(channel, status, func.count()).group_by(channel, status)
         ).all()
     return {(channel, status): count for channel, status, count in rows}
+
+
+def waiting(db: Database, *, now: datetime | None = None) -> tuple[int, float]:
+    """How many stored updates are due for handling, and the oldest one's age in seconds."""
+    now = now or utcnow()
+    not_before = col(InboxUpdate.not_before)
+    with db.reading() as session:
+        count, oldest = session.execute(
+            select(func.count(), func.min(col(InboxUpdate.received_at))).where(
+                col(InboxUpdate.status) == InboxStatus.PENDING.value,
+                not_before.is_(None) | (not_before <= now),
+            )
+        ).one()
+    return int(count), _age(oldest, now)
+
+
+def _age(since: datetime | None, now: datetime) -> float:
+    if since is None:
+        return 0.0
+    if since.tzinfo is None:  # an aggregate on SQLite comes back as naive UTC
+        since = since.replace(tzinfo=now.tzinfo)
+    return max((now - since).total_seconds(), 0.0)

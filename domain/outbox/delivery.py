@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, exists, or_, select, update
+from sqlalchemy import case, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
@@ -124,6 +124,11 @@ def mark_failed(db: Database, *, row_id: int, reason: str) -> None:
     _finish(db, row_id, status=OutboxStatus.FAILED, error=reason[:2000])
 
 
+def mark_dropped(db: Database, *, row_id: int, reason: str) -> None:
+    """Record a row not sent on purpose (too old to make sense), with why."""
+    _finish(db, row_id, status=OutboxStatus.CANCELLED, error=reason[:2000])
+
+
 def _finish(db: Database, row_id: int, **values: object) -> None:
     with db.session() as session:
         session.execute(
@@ -181,3 +186,29 @@ def requeue_stale_sending(db: Database, *, leadership: Leadership, older_than: t
             .values(status=OutboxStatus.PENDING.value)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def due_summary(
+    db: Database, *, channels: Sequence[str], now: datetime | None = None
+) -> tuple[int, float]:
+    """How many rows of the channels are due for sending, and how long the oldest has been due."""
+    now = now or utcnow()
+    if not channels:
+        return 0, 0.0
+    not_before = col(OutboxMessage.not_before)
+    due_since = func.coalesce(not_before, col(OutboxMessage.created_at))
+    with db.reading() as session:
+        count, oldest = session.execute(
+            select(func.count(), func.min(due_since)).where(
+                col(OutboxMessage.status) == OutboxStatus.PENDING.value,
+                col(OutboxMessage.channel).in_(channels),
+                or_(not_before.is_(None), not_before <= now),
+            )
+        ).one()
+    if oldest is None:
+        return int(count), 0.0
+    if isinstance(oldest, str):  # SQLite returns an aggregate of timestamps as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max((now - oldest).total_seconds(), 0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 
@@ -233,3 +234,42 @@ async def test_report_without_a_triage_chat_is_flagged_unrouted(
     _, zalo = platforms
     assert texts_to(zalo, "g_hp_police")[-1].startswith(f"🆕 Tin báo {report['code']} · Giao thông")
     assert bool(reports(running.db)[0]["unrouted"]) is False
+
+
+async def test_dialogue_waits_for_a_photo_while_telegram_is_down_then_files_it(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    photo = b"\xff\xd8\xff\xe0" + b"evidence-later" * 50
+    telegram.add_file("PHOTO-2", photo, path="photos/file_10.jpg")
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "1", "phuong chieng le", "Có người lạ đập kính xe", "sáng nay"):
+        await lan.says(step)
+        await running.settle()
+    telegram.go_down("502")
+    await lan.sends_photo("PHOTO-2")
+
+    def photo_update() -> tuple[str, int]:
+        with running.db.engine.connect() as connection:
+            status, attempts = connection.execute(
+                text("SELECT status, attempts FROM inbox ORDER BY id DESC LIMIT 1")
+            ).one()
+        return status, attempts
+
+    deadline = asyncio.get_running_loop().time() + 30
+    while photo_update()[1] < 2:  # tried, and tried again after its backoff
+        assert asyncio.get_running_loop().time() < deadline, photo_update()
+        await asyncio.sleep(0.05)
+    assert photo_update()[0] == "pending"  # waiting, not parked as failed
+    telegram.come_back()
+    while "Đã nhận (tổng cộng 1 tệp)" not in "\n".join(texts_to(telegram, lan.user_id)):
+        assert asyncio.get_running_loop().time() < deadline + 30, photo_update()
+        await asyncio.sleep(0.05)
+    assert photo_update()[0] == "done"
+    await running.settle()
+    for step in ("xong", "1", "1"):
+        await lan.says(step)
+        await running.settle()
+    with running.db.engine.connect() as connection:
+        [sha] = connection.execute(text("SELECT sha256 FROM report_evidence")).scalars()
+    assert sha == hashlib.sha256(photo).hexdigest()

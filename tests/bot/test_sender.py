@@ -628,3 +628,77 @@ async def test_requeue_stale_sending_repeats_only_what_was_in_flight(
     assert [c.chat_id for c in telegram.sent("sendMessage")] == [PRIVATE]
     assert statuses(db) == expected | {dead_leaders: "sent"}
     assert requeue_stale_sending(db, leadership=lease, older_than=timedelta(minutes=1)) == 0
+
+
+async def test_sender_drops_a_button_answer_too_old_to_make_sense(
+    db: Database, telegram: FakeTelegram
+) -> None:
+    with db.session() as session:
+        [old] = enqueue(
+            session,
+            channel="telegram",
+            chat_id=PRIVATE,
+            message=Outgoing(callback_id="cb-old"),
+            kind=MessageKind.ANSWER_BUTTON,
+        )
+        old.created_at = utcnow() - timedelta(minutes=16)
+        [fresh] = enqueue(
+            session,
+            channel="telegram",
+            chat_id=PRIVATE,
+            message=Outgoing(callback_id="cb-fresh"),
+            kind=MessageKind.ANSWER_BUTTON,
+        )
+        [text] = enqueue(session, channel="telegram", chat_id=PRIVATE, message=Outgoing("sau"))
+        text.created_at = utcnow() - timedelta(hours=2)  # late, but still worth sending
+    metrics = Metrics()
+    async with (
+        telegram_transport(telegram) as transport,
+        sending(db, {"telegram": transport}, metrics=metrics),
+    ):
+        found = await settle(db, lambda rs: all(r.status in ("sent", "cancelled") for r in rs))
+    by_id = {row.id: row for row in found}
+    assert (by_id[old.id].status, by_id[old.id].error) == ("cancelled", "stale: too old to send")
+    assert by_id[fresh.id].status == by_id[text.id].status == "sent"
+    answered = [c.params.get("callback_query_id") for c in telegram.sent("answerCallbackQuery")]
+    assert answered == ["cb-fresh"]
+    assert (
+        counter(
+            metrics, "tinbao_outbox_failed", channel="telegram", lane="interactive", reason="stale"
+        )
+        == 1
+    )
+
+
+@pytest.mark.parametrize("how", ["502", "silent"])
+async def test_sender_sends_everything_once_after_telegram_comes_back(
+    db: Database, telegram: FakeTelegram, how: str
+) -> None:
+    ids = put(db, PRIVATE, "một", "hai") + put(db, GROUP, "ba")
+    async with telegram_transport(telegram) as transport:
+        telegram.go_down(how)
+        async with sending(db, {"telegram": transport}, retry_delay=lambda n: 0.1 * n):
+            # Down for several attempts of each chat's first row: none gives up, none is sent.
+            first = (ids[0], ids[2])
+            await settle(db, lambda rs: all(r.attempts >= 3 for r in rs if r.id in first))
+            assert telegram.sent("sendMessage") == []
+            telegram.come_back()
+            found = await settle(db)
+    assert {row.status for row in found} == {"sent"}
+    assert texts(telegram.sent("sendMessage", PRIVATE)) == ["một", "hai"]
+    assert texts(telegram.sent("sendMessage", GROUP)) == ["ba"]
+
+
+async def test_zalo_sender_sends_everything_once_after_zalo_comes_back(
+    db: Database, zalo: FakeZalo
+) -> None:
+    ids = put(db, ZALO_USER, "một", "hai", channel="zalo")
+    async with zalo_transport(zalo) as transport:
+        zalo.go_down("502")
+        async with sending(db, {"zalo": transport}, retry_delay=lambda n: 0.1 * n):
+            await settle(db, lambda rs: all(r.attempts >= 3 for r in rs if r.id == ids[0]))
+            assert zalo.sent("sendMessage") == []
+            zalo.come_back()
+            found = await settle(db)
+    assert {row.status for row in found} == {"sent"}
+    assert texts(zalo.sent("sendMessage", ZALO_USER)) == ["một", "hai"]

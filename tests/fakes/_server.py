@@ -178,6 +178,7 @@ class FakeServer:
         self._changed = threading.Condition(self._lock)
         self._stopping = threading.Event()
         self._scripted: dict[str | None, deque[Any]] = {}
+        self._outage: Reply | None = None
         self._listener: _Listener | None = None
 
     @property
@@ -227,6 +228,22 @@ class FakeServer:
             self._scripted.clear()
             self._reset_state()
 
+    def go_down(self, how: str = "502") -> None:
+        """Answer every request, downloads too, as a platform that is down: "502" (the
+        gateway's page), "500" (the API's own error) or "silent" (connection closed unanswered)."""
+        replies = {
+            "502": Reply(502, b"Bad Gateway", "text/plain"),
+            "500": json_reply(500, error_body(500, "Internal Server Error")),
+            "silent": Reply(0, b"", silent=True),
+        }
+        with self._lock:
+            self._outage = replies[how]
+
+    def come_back(self) -> None:
+        """End an outage begun with go_down()."""
+        with self._lock:
+            self._outage = None
+
     def blocks(self, target: str) -> bool:
         """Tell whether a request may block (long polls), so it must run off the loop."""
         return target.partition("?")[0].rsplit("/", 1)[-1].lower() in self.blocking_methods
@@ -237,6 +254,11 @@ class FakeServer:
         """Answer one request; API calls (/bot{token}/{method}) are recorded."""
         raw_path, _, query = url.partition("?")
         path = unquote(raw_path)  # PTB percent-encodes file paths, ":" of the token included
+        with self._lock:
+            outage = self._outage
+        if outage is not None:
+            method = path[4:].partition("/")[2] if path.startswith("/bot") else path
+            return outage, self._record(method, {}, None, at)
         if not path.startswith("/bot"):
             return self.serve_path(path), None
         token, _, method = path[4:].partition("/")

@@ -152,6 +152,30 @@ class PostgresServer:
             f"--- tail of {self.log_path} ---\n{_tail(self.log_path)}"
         )
 
+    def halt(self) -> None:
+        """Stop the server at once (connections cut, as in a crash), keeping its data and port."""
+        result = self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data_dir))
+        if result.returncode != 0:
+            raise PostgresError(f"pg_ctl stop failed:\n{result.stdout}\n{result.stderr}")
+        self._running = False
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port}"
+            f" -c unix_socket_directories={shlex.quote(str(self.work_dir))}"
+            f" {self.durability} -c max_connections=200"
+        )
+        result = self._run(
+            "pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data_dir),
+            "-l", str(self.log_path), "-o", options,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise PostgresError(
+                f"PostgreSQL did not start again:\n{result.stderr}\n{_tail(self.log_path)}"
+            )
+        self._running = True
+
     def url(self, dbname: str = "postgres") -> str:
         """Return a SQLAlchemy URL for a database on this server."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -148,7 +150,7 @@ def test_serve_migrates_an_empty_sqlite_database_answers_health_and_stops_on_sig
                 time.sleep(0.1)
         else:
             raise AssertionError("serve did not answer")
-        assert (health.status_code, health.json()) == (200, {"status": "ok"})
+        assert (health.status_code, health.json()["status"]) == (200, "ok")
         admin = httpx.get(f"http://127.0.0.1:{port}/api/v1/areas", timeout=5)
         assert admin.status_code == 503
         process.send_signal(signal.SIGTERM)
@@ -159,7 +161,63 @@ def test_serve_migrates_an_empty_sqlite_database_answers_health_and_stops_on_sig
     # uvicorn re-raises the signal once shut down, as init systems expect.
     assert process.returncode in (0, -signal.SIGTERM)
     assert "stopped cleanly" in stderr
+    assert f"no database at {tmp_path / 'tinbao.db'}: creating one there" in stderr
+    [started] = [line for line in stderr.splitlines() if "channels:" in line]
+    assert f"on http://127.0.0.1:{port}; channels: none; admin API: off" in started
+    assert f"database: sqlite:///{tmp_path / 'tinbao.db'}; public URL: unset" in started
     assert (tmp_path / "tinbao.key").exists()
     assert "TINBAO_SECRET_KEY" in stderr  # the warning that a key was generated
     key = (tmp_path / "tinbao.key").read_text().strip()
     assert key not in stderr
+
+
+def test_cli_version_prints_the_version(tmp_path: Path) -> None:
+    result = run(["--version"], tmp_path)
+    assert result.returncode == 0
+    assert re.fullmatch(r"tinbao \d+\.\d+\.\d+\S*\n", result.stdout)
+
+
+def test_serve_stops_with_one_line_when_the_port_is_taken(
+    tmp_path: Path, sqlite_env: dict[str, str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(["serve", "--port", str(port)], tmp_path, sqlite_env)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f"tinbao: --port {port}: 127.0.0.1:{port} is already in use"
+    ]
+
+
+def test_serve_stops_with_the_drivers_reason_when_the_database_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "TINBAO_DATABASE_URL": f"postgresql+psycopg://tinbao:pa55word@127.0.0.1:{free_port()}/x",
+        "TINBAO_SECRET_KEY": "a-secret-key-for-tests",
+    }
+    result = run(["serve", "--port", str(free_port())], tmp_path, env)
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert "TINBAO_DATABASE_URL: cannot open the database" in line
+    assert "Connection refused" in line  # psycopg's own words
+    assert "pa55word" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("revision", "says"),
+    [("9999", "is newer than this Tinbao"), ("0001", "is older than this Tinbao's")],
+)
+def test_serve_stops_with_one_line_on_a_schema_it_cannot_run_on(
+    tmp_path: Path, sqlite_env: dict[str, str], revision: str, says: str
+) -> None:
+    assert run(["migrate"], tmp_path, sqlite_env).returncode == 0
+    with sqlite3.connect(tmp_path / "tinbao.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+    connection.close()
+    result = run(["serve", "--port", str(free_port())], tmp_path, sqlite_env)
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert f"the database schema (revision {revision}) {says}" in line

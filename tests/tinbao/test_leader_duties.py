@@ -117,3 +117,28 @@ async def test_logs_carry_no_token_or_secret_even_when_calls_fail(
     assert "could not reach Telegram" in logged
     for secret in (token, "SECRET-TOKEN", TELEGRAM_SECRET, "test-secret-key-0123456789"):
         assert secret not in logged
+
+
+async def test_webhooks_are_registered_once_telegram_answers_after_a_down_start(
+    database_url: str, tmp_path: Path
+) -> None:
+    with FakeTelegram() as telegram:
+        telegram.go_down("502")
+        settings = make_settings(
+            database_url,
+            tmp_path,
+            public_url="https://tinbao.example.vn",
+            **with_telegram(telegram.url),
+        )
+        async with serving(settings) as running:
+
+            def registration() -> dict[str, object]:
+                return running.service.supervisor.tasks["webhook-registration"].describe()
+
+            await wait_for(lambda: int(str(registration()["failures_in_a_row"])) >= 2)
+            assert telegram.webhook is None
+            telegram.come_back()
+            await wait_for(lambda: telegram.webhook is not None, timeout=30)
+            await wait_for(lambda: registration()["last_pass"] is not None)
+        assert telegram.webhook is not None
+        assert telegram.webhook["url"] == "https://tinbao.example.vn/webhooks/telegram"

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from fastapi import HTTPException, Request, status
+from typing import Annotated
+
+from fastapi import HTTPException, Request, Security, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from webhooks.security import secret_matches
 from webhooks.state import get_state
 
+# Declares the scheme in /openapi.json, so that /docs offers Authorize; the check is below.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="adminToken",
+    description="The value of TINBAO_ADMIN_TOKEN",
+)
 
-async def require_admin(request: Request) -> None:
+
+async def require_admin(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+) -> None:
     """Let the call through only with the configured token; 503 when none is configured."""
     token = (await get_state(request)).settings.admin_token
     if token is None:
