@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.sender.limits import ChannelLimits, Pacer
+from bot.sender.marks import SentMarks
 from bot.sender.outcomes import (
     ChannelDown,
     ChatGone,
@@ -42,6 +43,10 @@ STALE_AFTER = {MessageKind.ANSWER_BUTTON.value: timedelta(minutes=15)}
 # times over: reading 500 rows on every pass cost the sender its pace. Interactive rows come first.
 DUE_BATCH = 64
 HORIZON = 0.25  # seconds ahead that sends are booked: bounds what a crash can repeat
+# Calls started and not yet ended. Without a bound, a platform with no limit to pace us (a
+# local Bot API server) got thousands at once, queued in the HTTP client's pool, whose
+# bookkeeping then cost more than the calls (docs/benchmarks.md, sender capacity).
+MAX_IN_FLIGHT = 32
 IDLE_POLL = 0.2
 CHANNEL_PAUSE = 60.0
 TIDY_EVERY = 60.0  # seconds between forgetting the paces and pauses of quiet chats
@@ -89,6 +94,7 @@ class Sender:
         self._stopping = False
         self._tidied_at = time.monotonic()
         self.pulse = pulse or Supervised("sender", bound=30.0)
+        self._sent = SentMarks(db, giving_up=lambda: self._stopping)
 
     def notify(self) -> None:
         """Wake the loop: new rows were written."""
@@ -157,6 +163,9 @@ class Sender:
             return False
         self._busy_chats -= self._released
         self._released.clear()
+        room = MAX_IN_FLIGHT - len(self._tasks)
+        if room <= 0:
+            return False  # a send that ends wakes the next pass
         due = await asyncio.to_thread(
             store.due_messages, self._db, limit=DUE_BATCH, channels=channels
         )
@@ -196,6 +205,8 @@ class Sender:
                 continue
             pacer.take(row.chat_id, kind, at)
             booked.append((_delivery(row, kind), at))
+            if len(booked) >= room:
+                break
         if not booked:
             return settled
         marked = await asyncio.to_thread(
@@ -252,27 +263,8 @@ class Sender:
         except DeliveryError as error:
             await self._after_error(delivery, error, lane)
             return
-        await self._keep_trying(
-            lambda: store.mark_sent(self._db, row_id=delivery.id, platform_message_id=message_id)
-        )
+        await self._sent.record(delivery.id, message_id)
         self._metrics.outbox_sent.labels(delivery.channel, lane).inc()
-
-    async def _keep_trying(self, record: Callable[[], None]) -> None:
-        """Record a send's outcome, waiting for the database if it is away.
-
-        A sent row left marked 'sending' is sent again by the next leader: while the chat stays
-        busy here, none of its rows go out, so waiting repeats nothing. Only stop() gives up.
-        """
-        failures = 0
-        while True:
-            try:
-                await asyncio.to_thread(record)
-                return
-            except Exception:
-                failures += 1
-                if self._stopping and failures >= 3:
-                    raise
-                await asyncio.sleep(min(0.25 * 2**failures, 5.0))
 
     async def _aim_edit(self, delivery: Delivery) -> Delivery:
         """Point an edit at the message its ref sent; with none sent, send the text anew."""

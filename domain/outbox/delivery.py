@@ -114,9 +114,25 @@ def sent_message_id(db: Database, *, channel: str, chat_id: str, ref: str) -> st
         ).scalar_one_or_none()
 
 
-def mark_sent(db: Database, *, row_id: int, platform_message_id: str | None) -> None:
-    """Record a delivered row with the platform's id of the message."""
-    _finish(db, row_id, status=OutboxStatus.SENT, platform_message_id=platform_message_id)
+def mark_sent_many(db: Database, *, sent: Sequence[tuple[int, str | None]]) -> None:
+    """Record delivered rows, each with the platform's id of its message, in one transaction."""
+    if not sent:
+        return
+    now = utcnow()
+    with db.session() as session:
+        # The ORM's bulk UPDATE by primary key: one statement run for many rows.
+        session.execute(
+            update(OutboxMessage),
+            [
+                {
+                    "id": row_id,
+                    "status": OutboxStatus.SENT.value,
+                    "platform_message_id": message_id,
+                    "finished_at": now,
+                }
+                for row_id, message_id in sent
+            ],
+        )
 
 
 def mark_failed(db: Database, *, row_id: int, reason: str) -> None:
