@@ -6,11 +6,11 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from domain.quiet_hours import QuietHours, parse_quiet_hours
@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: Literal["vi", "en"] = "vi"
+    # The provinces served (codes or names, comma-separated): places are looked up there first.
+    provinces: Annotated[tuple[str, ...], NoDecode] = ()
 
     # Broadcasts: quiet hours in local time ("" for none), how late a run may still go, and
     # after how many failures in a row a run pauses itself.
@@ -122,6 +124,13 @@ class Settings(BaseSettings):
             raise ValueError("durations must be positive")
         defaults = CLAIM_WITHIN if info.field_name == "claim_within" else RESOLVE_WITHIN
         return defaults | value
+
+    @field_validator("provinces", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
 
     @field_validator("quiet_hours")
     @classmethod

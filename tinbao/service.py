@@ -28,6 +28,7 @@ from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
 from broadcasts.service import delivery_counts
+from domain.areas.index import warm_index
 from domain.db import Database
 from domain.inbox.service import count_by_status
 from domain.leadership import Leadership, acquire_leadership, release_leadership
@@ -188,8 +189,9 @@ class Service:
             await self.stop()
 
     async def start(self) -> None:
-        """Learn who the bots are, then start the workers and the leader loop."""
+        """Learn who the bots are, read the areas, then start the workers and the leader loop."""
         await self._learn_profiles()
+        await asyncio.to_thread(warm_index, self.db)
         self._spawn(self.worker.run(), "inbox-worker")
         self._spawn(self.sender.run(), "sender")
         self._spawn(self._lead(), "leader")

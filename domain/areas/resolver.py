@@ -1,43 +1,27 @@
-"""Find the area a resident means, from what they typed (today's or a former name) or a place."""
+"""Find the area a resident means from what they typed: today's name or a former one, with the
+kind words, districts and provinces people add, through the in-memory index of every name."""
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from functools import lru_cache
-from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
-from domain.areas.models import Area, AreaAlias, AreaKind
-from domain.areas.service import subtree
+from domain.areas.index import AreaIndex, Entry, Node, Place, area_index
+from domain.areas.models import Area, AreaKind
+from domain.areas.phrases import Level, Part, compatible, core_of, read_place, same_name
 from domain.text import fold, has_diacritics, normalize_words
 
-MAX_CANDIDATES = 5
-EARTH_RADIUS_KM = 6371.0088
+PAGE = 5  # candidates shown at once; more ties are paged
+EXACT_AFTER_GUESS = 0.97  # exact, but only once a word that may be a name was read as a kind word
+_OTHER_MARKS = 0.9  # the same letters with other diacritics: "Tổ Hiếu" for "Tô Hiệu"
+_ELSEWHERE = 0.75  # exact, but not in the district or province the text names
+_IN_DISTRICT = 0.8  # a ward that a former district named alone became
 _FUZZY_FLOOR = 0.75  # difflib ratio below which a name is not offered at all
-_EXACT_AFTER_GUESS = 0.97  # exact, but only once a word that may be a name was read as a prefix
-
-# Administrative words people put before a name, and the kind of area each one names (None
-# where it names none today: districts were abolished in 2025, and "thành phố" is either a
-# province or a former city now split into wards).
-_PREFIXES: dict[str, str | None] = {
-    "phường": AreaKind.WARD, "p": AreaKind.WARD, "xã": AreaKind.WARD, "đặc khu": AreaKind.WARD,
-    "thị trấn": AreaKind.WARD, "tt": AreaKind.WARD, "quận": None, "q": None, "huyện": None,
-    "thị xã": None, "tx": None, "thành phố": None, "tp": None, "tỉnh": AreaKind.PROVINCE,
-    "tổ dân phố": AreaKind.HAMLET, "tdp": AreaKind.HAMLET, "tổ": AreaKind.HAMLET,
-    "thôn": AreaKind.HAMLET, "bản": AreaKind.HAMLET, "khu phố": AreaKind.HAMLET,
-    "kp": AreaKind.HAMLET, "khu": AreaKind.HAMLET, "ấp": AreaKind.HAMLET, "xóm": AreaKind.HAMLET,
-    "buôn": AreaKind.HAMLET, "làng": AreaKind.HAMLET, "số": None,
-}  # fmt: skip
-# Typed without diacritics, a one-word prefix may be a name ("phuong" is also "Phương", "to"
-# also "Tô"): such a word is tried both as a prefix and as part of the name.
-_ABBREVIATIONS = frozenset({"p", "tt", "q", "tx", "tp", "tdp", "kp"})
-_PREFIX_TOKENS = sorted(
-    ((tuple(word.split()), kind) for word, kind in _PREFIXES.items()), key=lambda p: -len(p[0])
-)
+_FUZZY_KEYS = 3000  # names compared at most for a typo, the rarest words' first
+_LEVEL_KIND = {Level.WARD: AreaKind.WARD, Level.HAMLET: AreaKind.HAMLET}
 
 
 @dataclass(frozen=True)
@@ -48,138 +32,171 @@ class Candidate:
     score: float
     matched: str
     parent: Area | None = None  # to tell apart places of the same name
+    province: Area | None = None
+    former: str | None = None  # the former name matched ("phường Chiềng Lề"), if it was one
 
 
 @dataclass(frozen=True)
 class Resolution:
-    """The area when the text names exactly one, and the best candidates in any case."""
+    """The area when the text surely names one, and the best candidates (one page) in any case."""
 
     area: Area | None
     candidates: list[Candidate] = field(default_factory=list)
+    more: bool = False  # further candidates on the next page
 
 
-class _Variant(NamedTuple):
-    """One reading of a name: its core with and without diacritics, and the kind a prefix named."""
-
-    marked: str
-    folded: str
-    marks: bool
-    hint: str | None
-    certain: bool  # False when a prefix was stripped that may have been part of the name
-    numbers: frozenset[str]  # "tổ 5" and "tổ 6" are different places, however alike
+@dataclass
+class _Hit:
+    score: float
+    entry: Entry
+    same_word: bool
 
 
-def _token_matches(typed: str, word: str) -> tuple[bool, bool]:
-    """Whether a typed token is this prefix word, and whether it was typed with its marks."""
-    if typed == word:
-        return True, has_diacritics(word)
-    return (not has_diacritics(typed) and fold(typed) == fold(word)), False
+def _places(index: AreaIndex, part: Part) -> list[Place]:
+    found = index.places.get(part.folded, [])
+    return [p for p in found if compatible(part.level, p.part.level) and same_name(part, p.part)]
 
 
-def _prefix_at(tokens: tuple[str, ...], start: int) -> tuple[int, str | None, bool] | None:
-    """The longest prefix at a position: its length in tokens, kind, and whether it is sure."""
-    for words, kind in _PREFIX_TOKENS:
-        typed = tokens[start : start + len(words)]
-        if len(typed) < len(words) or start + len(words) >= len(tokens):
-            continue
-        matches = [_token_matches(t, w) for t, w in zip(typed, words, strict=True)]
-        if all(match for match, _ in matches):
-            sure = any(marked for _, marked in matches) or len(words) > 1
-            return len(words), kind, sure or words[0] in _ABBREVIATIONS
-    return None
+def _fits(index: AreaIndex, entry: Entry, node: Node, typed: Part, place: Place) -> bool:
+    """Whether a name's area lies where a part of the text says."""
+    if place.area_id is not None:  # a province or a ward of today
+        return index.under(node.id, place.area_id)
+    if entry.context:  # the alias itself says which district the former ward was in
+        return any(compatible(typed.level, c.level) and same_name(typed, c) for c in entry.context)
+    return node.id in place.wards
 
 
-@lru_cache(maxsize=131072)
-def _variants(text: str) -> tuple[_Variant, ...]:
-    """The readings of a name or of typed text, with administrative prefixes stripped."""
-    tokens = tuple(str(int(t)) if t.isdecimal() else t for t in normalize_words(text).split())
-    readings: dict[str, _Variant] = {}
-    pending: list[tuple[int, str | None, bool]] = [(0, None, True)]
-    while pending:
-        start, hint, certain = pending.pop()
-        prefix = _prefix_at(tokens, start)
-        if prefix is not None:
-            length, kind, sure = prefix
-            # The unstripped reading stays too: "Tổ Hiếu" may be a name, not tổ + "Hiếu".
-            pending.append((start + length, kind or hint, certain and sure))
-        marked = " ".join(tokens[start:])
-        if marked and marked not in readings:
-            numbers = frozenset(t for t in tokens[start:] if t.isdecimal())
-            readings[marked] = _Variant(
-                marked, fold(marked), has_diacritics(marked), hint, certain, numbers
+def _interpretations(index: AreaIndex, reading: tuple[Part, ...]) -> list[tuple[Part, ...]]:
+    """The reading, and the reading with a province or district split off the end of its last
+    part ("Tô Hiệu Sơn La")."""
+    found = [reading]
+    last = reading[-1]
+    words = last.name.split()
+    for size in range(1, min(4, len(words) - 1) + 1):
+        tail, head = " ".join(words[-size:]), " ".join(words[:-size])
+        tail_part = Part(None, None, tail, fold(tail), has_diacritics(tail), True)
+        if _places(index, tail_part):
+            head_part = Part(
+                last.level, last.word, head, fold(head), has_diacritics(head), last.sure
             )
-    return tuple(readings.values())
+            found.append((*reading[:-1], head_part, tail_part))
+    return found
 
 
-def _same(typed: _Variant, name: _Variant) -> bool:
-    """Equal cores (with diacritics when both carry them) and no prefix naming another kind."""
-    if typed.folded != name.folded:
-        return False
-    if typed.hint is not None and name.hint is not None and typed.hint != name.hint:
-        return False  # "phường 5" is not "tổ 5"
-    return typed.marked == name.marked if typed.marks and name.marks else True
+def _score_reading(
+    index: AreaIndex, parts: tuple[Part, ...], allowed: set[str], within: int | None
+) -> dict[int, _Hit]:
+    """The areas the first part names, scored, the other parts narrowing them."""
+    target, context = parts[0], parts[1:]
+    certain = all(p.sure for p in parts)
+    wheres = [(c, _places(index, c)) for c in context]
+    hits: dict[int, _Hit] = {}
+
+    def offer(area_id: int, score: float, entry: Entry, same_word: bool) -> None:
+        node = index.nodes[area_id]
+        if node.kind not in allowed or (within is not None and not index.under(area_id, within)):
+            return
+        for typed, places in wheres:
+            if places and not any(_fits(index, entry, node, typed, p) for p in places):
+                score = min(score, _ELSEWHERE)
+        old = hits.get(area_id)
+        if old is None or (score, entry.current) > (old.score, old.entry.current):
+            hits[area_id] = _Hit(score, entry, same_word)
+
+    for entry in index.names.get(target.folded, []):
+        if not compatible(target.level, entry.part.level):
+            continue
+        if same_name(target, entry.part):
+            exact = certain and entry.part.sure
+            score = 1.0 if exact else EXACT_AFTER_GUESS
+        else:
+            score = _OTHER_MARKS
+        same_word = target.word is not None and target.word == entry.part.word
+        offer(entry.area_id, score, entry, same_word)
+    if target.level in (Level.DISTRICT, Level.CITY):
+        for place in _places(index, target):
+            for ward in place.wards:
+                offer(ward, _IN_DISTRICT, index.own[ward], False)
+    return hits
 
 
-class _Typed(NamedTuple):
-    """What a resident typed, prepared once for comparing with every name."""
+def _fuzzy(
+    index: AreaIndex, target: Part, allowed: set[str], within: int | None
+) -> dict[int, _Hit]:
+    """Names a typo away from the text, found through the words they share with it."""
+    pools = sorted((index.words.get(w, set()) for w in set(target.folded.split())), key=len)
+    keys: list[str] = []
+    for pool in pools:
+        keys += pool
+        if len(keys) >= _FUZZY_KEYS:
+            break
+    numbers = {w for w in target.folded.split() if w.isdecimal()}
+    matcher = SequenceMatcher(None, "", target.folded, autojunk=False)
+    hits: dict[int, _Hit] = {}
+    for key in set(keys):
+        if {w for w in key.split() if w.isdecimal()} != numbers:
+            continue  # "tổ 5" and "tổ 6" are different places, however alike
+        matcher.set_seq1(key)
+        if matcher.real_quick_ratio() < _FUZZY_FLOOR or matcher.quick_ratio() < _FUZZY_FLOOR:
+            continue
+        ratio = matcher.ratio()
+        if ratio < _FUZZY_FLOOR:
+            continue
+        for entry in index.names[key]:
+            node = index.nodes[entry.area_id]
+            if not compatible(target.level, entry.part.level):
+                continue
+            if node.kind in allowed and (within is None or index.under(node.id, within)):
+                old = hits.get(node.id)
+                if old is None or 0.85 * ratio > old.score:
+                    hits[node.id] = _Hit(0.85 * ratio, entry, False)
+    return hits
 
-    readings: list[tuple[_Variant, SequenceMatcher[str]]]
-    grams: dict[str, set[str]]  # each run of up to 6 words, folded, with its typed spellings
-    length: int
 
-
-def _prepare(text: str, longest: int = 6) -> _Typed:
-    """The readings of the text, a matcher for each, and its runs of words."""
-    # difflib caches what it learns about the second sequence: the typed text goes there.
-    readings = [(v, SequenceMatcher(None, "", v.folded, autojunk=False)) for v in _variants(text)]
+def _inside(index: AreaIndex, text: str, allowed: set[str], within: int | None) -> dict[int, _Hit]:
+    """Names found whole inside longer text ("có người lạ ở Tô Hiệu gần chợ")."""
     tokens = normalize_words(text).split()
-    grams: dict[str, set[str]] = defaultdict(set)
-    for size in range(1, longest + 1):
+    length = max(len(fold(text)), 1)
+    hits: dict[int, _Hit] = {}
+    for size in range(1, min(6, len(tokens)) + 1):
         for start in range(len(tokens) - size + 1):
             run = " ".join(tokens[start : start + size])
-            grams[fold(run)].add(run)
-    return _Typed(readings, grams, len(fold(text)))
+            parts = [Part(None, None, run, fold(run), has_diacritics(run), True)]
+            if size <= 4 and (reading := read_place(run)) and reading[0][0].word is not None:
+                parts.append(reading[0][0])
+            for typed in parts:
+                short = len(typed.folded) < 4 or typed.folded.isdecimal()
+                if " " not in typed.folded and short and typed.word is None:
+                    continue  # a short word alone is no sign of a place
+                for entry in index.names.get(typed.folded, []):
+                    node = index.nodes[entry.area_id]
+                    if node.kind not in allowed or not compatible(typed.level, entry.part.level):
+                        continue
+                    if within is not None and not index.under(node.id, within):
+                        continue
+                    marks_ok = same_name(typed, entry.part)
+                    score = (0.8 if marks_ok else 0.7) + 0.09 * len(run) / length
+                    old = hits.get(node.id)
+                    if old is None or score > old.score:
+                        hits[node.id] = _Hit(min(score, 0.89), entry, False)
+    return hits
 
 
-def _specific(core: str) -> bool:
-    """Whether a name is distinctive enough to be looked for inside longer text."""
-    return " " in core or (len(core) >= 4 and not core.isdecimal())
-
-
-def _score(typed: _Typed, label: str) -> float:
-    """How well a name or alias fits the typed text, from 0 to 1."""
-    best = 0.0
-    for name in _variants(label):
-        for text, matcher in typed.readings:
-            if _same(text, name):
-                return 1.0 if text.certain and name.certain else _EXACT_AFTER_GUESS
-            if text.folded == name.folded:
-                best = max(best, 0.9)  # the same letters, other diacritics: "Tổ Hiếu" for "Tô Hiệu"
-                continue
-            if text.numbers != name.numbers:
-                continue
-            matcher.set_seq1(name.folded)
-            if matcher.real_quick_ratio() >= _FUZZY_FLOOR and matcher.quick_ratio() >= _FUZZY_FLOOR:
-                ratio = matcher.ratio()
-                if ratio >= _FUZZY_FLOOR:
-                    best = max(best, 0.85 * ratio)
-        spellings = typed.grams.get(name.folded)
-        if spellings and _specific(name.folded):
-            # Inside longer text ("o to hieu gan cho"), diacritics count as in an exact match.
-            same_marks = not name.marks or any(
-                s == name.marked or not has_diacritics(s) for s in spellings
-            )
-            coverage = len(name.folded) / max(typed.length, 1)
-            best = max(best, (0.8 if same_marks else 0.7) + 0.09 * coverage)
-    return best
-
-
-def _scope(kinds: tuple[str, ...], within: int | None) -> list[Any]:
-    """The conditions that keep areas of these kinds, under an area when given."""
-    conditions: list[Any] = [col(Area.kind).in_(kinds)]
-    if within is not None:
-        conditions.append(col(Area.id).in_(select(subtree(within).c.id)))
-    return conditions
+def province_ids(index: AreaIndex, provinces: Sequence[str]) -> frozenset[int]:
+    """The ids of the provinces named by code or by name (today's or a former one)."""
+    key = tuple(provinces)
+    if key in index.scopes:
+        return index.scopes[key]
+    found: set[int] = set()
+    for wanted in provinces:
+        code = index.province_codes.get(wanted.strip().lstrip("0"))
+        found |= {code} if code is not None else set()
+        for place in index.places.get(core_of(wanted), []):
+            node = index.nodes.get(place.area_id or 0)
+            if node is not None and node.kind == AreaKind.PROVINCE:
+                found.add(node.id)
+    index.scopes[key] = frozenset(found)
+    return index.scopes[key]
 
 
 def resolve_area(
@@ -188,80 +205,124 @@ def resolve_area(
     text: str,
     within: int | None = None,
     kinds: tuple[str, ...] = (AreaKind.WARD, AreaKind.HAMLET),
+    provinces: Sequence[str] = (),
+    near: int | None = None,
+    page: int = 0,
 ) -> Resolution:
-    """The area the text names, when it names exactly one, and the closest candidates."""
-    typed = _prepare(text)
-    if not typed.readings:
+    """The area the text surely names, if one, and the candidates ranked, one page of them."""
+    index = area_index(session)
+    readings = read_place(text[:500])
+    if not readings:
         return Resolution(area=None)
-    conditions = _scope(kinds, within)
-    labels = [
-        (area_id, name, kind)
-        for area_id, name, kind in session.exec(
-            select(Area.id, Area.name, Area.kind).where(*conditions)
-        )
-        if area_id is not None
-    ]
-    kind_of = {area_id: kind for area_id, _, kind in labels}
-    aliases = select(AreaAlias.area_id, AreaAlias.alias).join(
-        Area, col(Area.id) == col(AreaAlias.area_id)
+    allowed = set(kinds)
+    hits: dict[int, _Hit] = {}
+    for reading in readings:
+        for parts in _interpretations(index, reading):
+            for area_id, hit in _score_reading(index, parts, allowed, within).items():
+                if area_id not in hits or hit.score > hits[area_id].score:
+                    hits[area_id] = hit
+    if not any(hit.score >= _OTHER_MARKS for hit in hits.values()):
+        for extra in (
+            _fuzzy(index, readings[0][0], allowed, within),
+            _inside(index, text, allowed, within),
+        ):
+            for area_id, hit in extra.items():
+                if area_id not in hits or hit.score > hits[area_id].score:
+                    hits[area_id] = hit
+    scope = province_ids(index, provinces) if provinces else frozenset()
+    sure = _sure(index, hits, scope, readings[0][0])
+    ranked = _ranked(index, hits, scope, near)
+    shown = ranked[page * PAGE : (page + 1) * PAGE]
+    return Resolution(
+        area=_load(session, index, [sure])[0].area if sure is not None else None,
+        candidates=_load(session, index, shown, hits),
+        more=len(ranked) > (page + 1) * PAGE,
     )
-    labels += [(i, alias, kind_of[i]) for i, alias in session.exec(aliases.where(*conditions))]
-    best: dict[int, tuple[float, str]] = {}
-    for area_id, label, _ in labels:
-        score = _score(typed, label)
-        if score > best.get(area_id, (0.0, ""))[0]:
-            best[area_id] = (score, label)
-    exact = {i for i, (score, _) in best.items() if score >= _EXACT_AFTER_GUESS}
-    hints = {t.hint for t, _ in typed.readings if t.certain and t.hint is not None}
-    narrowed = {i for i in exact if kind_of[i] in hints}
-    if len(narrowed) == 1:  # "tổ 5" means the tổ, not a "phường 5" of the same number
-        exact = narrowed
-    return _resolution(session, best, exact)
 
 
-def _resolution(
-    session: Session, best: dict[int, tuple[float, str]], exact: set[int]
-) -> Resolution:
-    """Load the best candidates and their parents, and name the area when only one is exact."""
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[1][1], item[0]))
-    ranked = ranked[:MAX_CANDIDATES]
-    ids = [area_id for area_id, _ in ranked]
-    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(ids)))}
-    parent_ids = {a.parent_id for a in areas.values() if a.parent_id is not None}
-    parents = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(parent_ids)))}
-    candidates = [
-        Candidate(areas[i], round(score, 3), label, parents.get(areas[i].parent_id))
-        for i, (score, label) in ranked
-    ]
-    sure = areas[next(iter(exact))] if len(exact) == 1 else None
-    return Resolution(area=sure, candidates=candidates)
+def _sure(
+    index: AreaIndex, hits: dict[int, _Hit], scope: frozenset[int], target: Part
+) -> int | None:
+    """The one area the text names exactly, after the rules that settle a tie."""
+    exact = {i for i, hit in hits.items() if hit.score >= EXACT_AFTER_GUESS}
+    in_scope = {i for i in exact if index.nodes[i].province_id in scope}
+    if in_scope:  # the deployment's provinces first
+        exact = in_scope
+    if len({index.nodes[i].province_id for i in exact}) > 1:
+        return None  # a name several provinces share: the resident is asked which province
+    kind = _LEVEL_KIND.get(target.level) if target.level is not None else None
+    tie_breaks: tuple[Callable[[int], bool], ...] = (
+        lambda i: hits[i].entry.current,  # today's name beats a former one
+        lambda i: hits[i].same_word,  # "phường X" over "xã X"
+        lambda i: index.nodes[i].kind == kind,  # "tổ 5" is the tổ, not a "phường 5"
+    )
+    for prefer in tie_breaks:
+        if len(exact) <= 1:
+            break
+        preferred = {i for i in exact if prefer(i)}
+        if len(preferred) == 1:
+            exact = preferred
+    return next(iter(exact)) if len(exact) == 1 else None
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """The great-circle distance between two points, in kilometres."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+def _ranked(
+    index: AreaIndex, hits: dict[int, _Hit], scope: frozenset[int], near: int | None
+) -> list[int]:
+    """Best match first; then the deployment's provinces, today's names, nearness, names."""
+    around = index.ancestors(near)[::-1] if near is not None else []
+
+    def closeness(area_id: int) -> int:
+        mine = index.ancestors(area_id)[::-1]
+        shared = 0
+        for a, b in zip(mine, around, strict=False):
+            if a != b:
+                break
+            shared += 1
+        return shared
+
+    def key(area_id: int) -> tuple[float, bool, bool, bool, int, str, str]:
+        hit, node = hits[area_id], index.nodes[area_id]
+        return (
+            -round(hit.score, 3),
+            bool(scope) and node.province_id not in scope,
+            not hit.entry.current,
+            not hit.same_word,
+            -closeness(area_id),
+            fold(node.name),
+            node.code,
+        )
+
+    return sorted(hits, key=key)
 
 
-def nearest_area(
-    session: Session,
-    *,
-    lat: float,
-    lon: float,
-    kinds: tuple[str, ...] = (AreaKind.WARD,),
-    within: int | None = None,
-    max_km: float = 50.0,
-) -> tuple[Area, float] | None:
-    """The area whose centre is nearest to a point, with the distance, if within max_km."""
-    conditions = [*_scope(kinds, within), col(Area.lat).is_not(None), col(Area.lon).is_not(None)]
-    points = session.exec(select(Area.id, Area.lat, Area.lon).where(*conditions)).all()
-    distances = [
-        (haversine_km(lat, lon, a, o), i) for i, a, o in points if a is not None and o is not None
-    ]
-    if not distances:
+def former_name(entry: Entry) -> str | None:
+    """How a former name is shown: the ward, and its district when the ward was a number."""
+    if entry.current:
         return None
-    km, area_id = min(distances)
-    area = session.get(Area, area_id)
-    return (area, km) if area is not None and km <= max_km else None
+    chunks = [c.strip() for c in entry.label.split(",")]
+    return ", ".join(chunks[:2]) if entry.part.folded.isdecimal() else chunks[0]
+
+
+def _load(
+    session: Session, index: AreaIndex, ids: list[int], hits: dict[int, _Hit] | None = None
+) -> list[Candidate]:
+    """The candidates' areas, parents and provinces from the database."""
+    wanted = set(ids)
+    for i in ids:
+        node = index.nodes[i]
+        wanted |= {x for x in (node.parent_id, node.province_id) if x is not None}
+    areas = {a.id: a for a in session.exec(select(Area).where(col(Area.id).in_(wanted)))}
+    candidates = []
+    for i in ids:
+        node, hit = index.nodes[i], (hits or {}).get(i)
+        candidates.append(
+            Candidate(
+                area=areas[i],
+                score=round(hit.score, 3) if hit else 1.0,
+                matched=hit.entry.label if hit else node.name,
+                parent=areas.get(node.parent_id),
+                province=areas.get(node.province_id),
+                former=former_name(hit.entry) if hit else None,
+            )
+        )
+    return candidates
