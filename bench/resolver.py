@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,19 +80,20 @@ def build(path: Path, hamlets: int, seed: int) -> tuple[Database, float]:
     return db, took
 
 
-def ambiguity(formers: tuple[FormerWard, ...]) -> set[tuple[str, str]]:
-    """(province code, typed name) pairs that no resolver can settle without more words."""
+def ambiguity(formers: tuple[FormerWard, ...], typed: Callable[[str], str]) -> set[tuple[str, str]]:
+    """(province code, name as typed) pairs that no resolver can settle without more words:
+    `typed` turns a name into its typed form (without its kind word, without diacritics)."""
     province_of = {d.code: d.parent_code for d in divisions() if d.kind == AreaKind.WARD}
     successors: dict[tuple[str, str], set[frozenset[str]]] = defaultdict(set)
     for f in formers:
         for code in {province_of[c] for c in f.successors}:
-            successors[(code or "", normalize(f.name))].add(frozenset(f.successors))
-    today = Counter((d.parent_code or "", normalize(d.name)) for d in divisions())
+            successors[(code or "", typed(f.name))].add(frozenset(f.successors))
+    today = Counter((d.parent_code or "", typed(d.name)) for d in divisions())
     unclear = {key for key, sets in successors.items() if len(sets) > 1}
     for f in formers:
         for code in {province_of[c] for c in f.successors}:
-            key = (code or "", normalize(f.name))
-            names = {normalize(d.name) for d in divisions() if d.code in f.successors}
+            key = (code or "", typed(f.name))
+            names = {typed(d.name) for d in divisions() if d.code in f.successors}
             if today[key] and key[1] not in names:
                 unclear.add(key)
     return unclear
@@ -114,7 +116,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
     formers = tuple(f for f in former_wards() if f.name != f.district)
     sample = rng.sample(formers, args.sample)
-    unclear = ambiguity(formers)
+    forms: dict[str, Callable[[str], str]] = {
+        "name": normalize,
+        "bare": lambda name: normalize(_bare(name)),
+        "folded": fold,
+    }
+    unclear = {form: ambiguity(formers, typed) for form, typed in forms.items()}
     province_of = {d.code: d.parent_code or "" for d in divisions() if d.kind == AreaKind.WARD}
     name_of = {d.code: d.name for d in divisions()}
     with tempfile.TemporaryDirectory() as folder:
@@ -131,17 +138,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 short = _bare(name_of[province])
                 bare = _bare(f.name)
                 typed = {
-                    "phường X, in its province": (f.name, (province,)),
-                    "phường X, nationwide": (f.name, ()),
-                    "phuong X (no diacritics), in its province": (fold(f.name), (province,)),
-                    "X, former district, nationwide": (f"{bare}, {f.district}", ()),
-                    "phường X, former district, nationwide": (f"{f.name}, {f.district}", ()),
-                    "X province, nationwide": (f"{bare} {short}", ()),
+                    "phường X, in its province": (f.name, (province,), "name"),
+                    "phường X, nationwide": (f.name, (), "name"),
+                    "phuong X (no diacritics), in its province": (
+                        fold(f.name),
+                        (province,),
+                        "folded",
+                    ),
+                    "X, former district, nationwide": (f"{bare}, {f.district}", (), "bare"),
+                    "phường X, former district, nationwide": (
+                        f"{f.name}, {f.district}",
+                        (),
+                        "name",
+                    ),
+                    "X province, nationwide": (f"{bare} {short}", (), "bare"),
                 }
-                key = (province, normalize(f.name))
-                for case, (text, scope) in typed.items():
+                for case, (text, scope, form) in typed.items():
                     found, cpu = _timed(session, text, scope)
-                    cases[case].append((outcome(found, f.successors), cpu, key in unclear))
+                    hard = (province, forms[form](f.name)) in unclear[form]
+                    cases[case].append((outcome(found, f.successors), cpu, hard))
                 today = name_of[f.successors[0]]
                 found, cpu = _timed(session, today, (province,))
                 cases["today's name, in its province"].append(
@@ -159,7 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _bare(name: str) -> str:
     """The name without its kind word: "thị trấn Mường Lát" -> "Mường Lát"."""
     for word in sorted(KIND_WORDS, key=len, reverse=True):
-        if name.startswith(word + " "):
+        if name.casefold().startswith(word + " "):
             return name[len(word) + 1 :]
     return name
 

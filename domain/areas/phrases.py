@@ -52,6 +52,7 @@ _COMPATIBLE = {
     Level.WARD: {Level.WARD},
     Level.HAMLET: {Level.HAMLET},
 }
+_FOLDED_WORDS = frozenset(fold(word) for word in KIND_WORDS)
 _LETTER_NUMBER = re.compile(r"^(p|q|f)(\d+)$")  # "P10", "Q6", "F10" (phường in Sài Gòn speech)
 _MAX_READINGS = 8
 
@@ -64,7 +65,7 @@ class Part:
     word: str | None  # the kind word in full, lower case ("phường" for "P.")
     name: str  # lower case, the diacritics as typed, numbers without leading zeros
     folded: str
-    marked: bool  # typed with diacritics: they must then match
+    marked: bool  # the phrase was typed with diacritics: they must then match
     sure: bool  # False when the kind word may have been the start of the name
 
 
@@ -109,15 +110,15 @@ def _kind_word_at(tokens: list[str], start: int) -> tuple[int, str, bool] | None
     return None
 
 
-def _part(word: str | None, tokens: list[str], sure: bool) -> Part:
+def _part(word: str | None, tokens: list[str], sure: bool, marked: bool) -> Part:
     if word is not None and len(tokens) > 1 and tokens[0] == "số" and tokens[1].isdecimal():
         tokens = tokens[1:]  # "tổ dân phố số 5"
     name = " ".join(tokens)
     level = KIND_WORDS[word] if word is not None else None
-    return Part(level, word, name, fold(name), has_diacritics(name), sure)
+    return Part(level, word, name, fold(name), marked, sure)
 
 
-def _chunk_readings(tokens: list[str], start: int) -> list[list[Part]]:
+def _chunk_readings(tokens: list[str], start: int, marked: bool) -> list[list[Part]]:
     """Every way to cut tokens[start:] into parts, the surest first."""
     if start >= len(tokens):
         return [[]]
@@ -138,15 +139,13 @@ def _chunk_readings(tokens: list[str], start: int) -> list[list[Part]]:
     for word, name_start, sure in heads:
         end = name_start + 1  # a name has at least one word
         while end < len(tokens):
-            cut = _kind_word_at(tokens, end)
-            if cut is not None:
-                for rest in _chunk_readings(tokens, end):
-                    found.append([_part(word, tokens[name_start:end], sure), *rest])
-                if cut[2]:
-                    break  # a sure kind word ends the name
+            # A kind word ends the name, or (read after that) is part of it: "Tứ Xã".
+            if _kind_word_at(tokens, end) is not None:
+                for rest in _chunk_readings(tokens, end, marked):
+                    found.append([_part(word, tokens[name_start:end], sure, marked), *rest])
             end += 1
         else:
-            found.append([_part(word, tokens[name_start:], sure)])
+            found.append([_part(word, tokens[name_start:], sure, marked)])
         if len(found) >= _MAX_READINGS:
             break
     return found
@@ -156,15 +155,24 @@ def _chunk_readings(tokens: list[str], start: int) -> list[list[Part]]:
 def read_place(text: str) -> tuple[tuple[Part, ...], ...]:
     """The readings of a place phrase, each a tuple of parts, the place meant first."""
     readings: list[list[Part]] = [[]]
+    # Diacritics count when the text has any ("Xã Thanh An" is not "Thạnh An"), and are
+    # ignored only in text typed without any.
+    marked = has_diacritics(text)
     for chunk in re.split(r"[,;\n()]+", text):
         tokens = _tokens(chunk)
         if not tokens:
             continue
-        options = _chunk_readings(tokens, 0)
+        options = _chunk_readings(tokens, 0, marked)
         readings = [r + o for r in readings for o in options][:_MAX_READINGS]
-    # Sure readings first, then those that read more kind words.
-    ordered = sorted(readings, key=lambda r: (not all(p.sure for p in r), -len(r)))
-    return tuple(tuple(r) for r in ordered if r)
+    # A kind word alone is no name ("phường" names nothing); sure readings first, then those
+    # that read more kind words.
+    kept = [r for r in readings if r and not any(p.word is None and _is_kind_word(p) for p in r)]
+    ordered = sorted(kept, key=lambda r: (not all(p.sure for p in r), -len(r)))
+    return tuple(tuple(r) for r in ordered)
+
+
+def _is_kind_word(part: Part) -> bool:
+    return part.name in KIND_WORDS or part.name in ABBREVIATIONS or part.name in _FOLDED_WORDS
 
 
 def core_of(text: str) -> str:

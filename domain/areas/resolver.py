@@ -18,7 +18,8 @@ PAGE = 5  # candidates shown at once; more ties are paged
 EXACT_AFTER_GUESS = 0.97  # exact, but only once a word that may be a name was read as a kind word
 _OTHER_MARKS = 0.9  # the same letters with other diacritics: "Tổ Hiếu" for "Tô Hiệu"
 _ELSEWHERE = 0.75  # exact, but not in the district or province the text names
-_IN_DISTRICT = 0.8  # a ward that a former district named alone became
+_IN_DISTRICT = 0.8
+_WORSE_READING = 0.85  # exact under a reading that understands less of the text  # a ward that a former district named alone became
 _FUZZY_FLOOR = 0.75  # difflib ratio below which a name is not offered at all
 _FUZZY_KEYS = 3000  # names compared at most for a typo, the rarest words' first
 _LEVEL_KIND = {Level.WARD: AreaKind.WARD, Level.HAMLET: AreaKind.HAMLET}
@@ -74,13 +75,32 @@ def _interpretations(index: AreaIndex, reading: tuple[Part, ...]) -> list[tuple[
     words = last.name.split()
     for size in range(1, min(4, len(words) - 1) + 1):
         tail, head = " ".join(words[-size:]), " ".join(words[:-size])
-        tail_part = Part(None, None, tail, fold(tail), has_diacritics(tail), True)
+        if tail.isdecimal():
+            continue  # "Hà Giang 1" is a name, not Hà Giang in "Quận 1"
+        tail_part = Part(None, None, tail, fold(tail), last.marked, True)
         if _places(index, tail_part):
-            head_part = Part(
-                last.level, last.word, head, fold(head), has_diacritics(head), last.sure
-            )
+            head_part = Part(last.level, last.word, head, fold(head), last.marked, last.sure)
             found.append((*reading[:-1], head_part, tail_part))
     return found
+
+
+def _exact(hit: _Hit) -> bool:
+    return hit.score >= EXACT_AFTER_GUESS
+
+
+def _better(hit: _Hit, than: _Hit) -> bool:
+    """A higher score; at the same score, the same kind word as typed, then today's name."""
+    return (hit.score, hit.same_word, hit.entry.current) > (
+        than.score,
+        than.same_word,
+        than.entry.current,
+    )
+
+
+def _fit(index: AreaIndex, parts: tuple[Part, ...]) -> tuple[int, int]:
+    """How well a reading's other parts are understood: (unknown places, -known places)."""
+    known = sum(1 for part in parts[1:] if _places(index, part))
+    return (len(parts) - 1 - known, -known)
 
 
 def _score_reading(
@@ -99,9 +119,9 @@ def _score_reading(
         for typed, places in wheres:
             if places and not any(_fits(index, entry, node, typed, p) for p in places):
                 score = min(score, _ELSEWHERE)
-        old = hits.get(area_id)
-        if old is None or (score, entry.current) > (old.score, old.entry.current):
-            hits[area_id] = _Hit(score, entry, same_word)
+        hit = _Hit(score, entry, same_word)
+        if area_id not in hits or _better(hit, hits[area_id]):
+            hits[area_id] = hit
 
     for entry in index.names.get(target.folded, []):
         if not compatible(target.level, entry.part.level):
@@ -157,11 +177,12 @@ def _inside(index: AreaIndex, text: str, allowed: set[str], within: int | None) 
     """Names found whole inside longer text ("có người lạ ở Tô Hiệu gần chợ")."""
     tokens = normalize_words(text).split()
     length = max(len(fold(text)), 1)
+    marked = has_diacritics(text)
     hits: dict[int, _Hit] = {}
     for size in range(1, min(6, len(tokens)) + 1):
         for start in range(len(tokens) - size + 1):
             run = " ".join(tokens[start : start + size])
-            parts = [Part(None, None, run, fold(run), has_diacritics(run), True)]
+            parts = [Part(None, None, run, fold(run), marked, True)]
             if size <= 4 and (reading := read_place(run)) and reading[0][0].word is not None:
                 parts.append(reading[0][0])
             for typed in parts:
@@ -216,11 +237,21 @@ def resolve_area(
         return Resolution(area=None)
     allowed = set(kinds)
     hits: dict[int, _Hit] = {}
-    for reading in readings:
-        for parts in _interpretations(index, reading):
-            for area_id, hit in _score_reading(index, parts, allowed, within).items():
-                if area_id not in hits or hit.score > hits[area_id].score:
-                    hits[area_id] = hit
+    scored = [
+        (_fit(index, parts), _score_reading(index, parts, allowed, within))
+        for reading in readings
+        for parts in _interpretations(index, reading)
+    ]
+    # Of the readings that name something, the one that makes most sense of the other parts
+    # counts; the others ("phường 10" with "quận 6 tp hcm" as one unknown place) only offer.
+    exact = [fit for fit, found in scored if any(_exact(h) for h in found.values())]
+    best = min(exact, default=(0, 0))
+    for fit, found in scored:
+        for area_id, hit in found.items():
+            if fit > best:
+                hit = _Hit(min(hit.score, _WORSE_READING), hit.entry, hit.same_word)
+            if area_id not in hits or _better(hit, hits[area_id]):
+                hits[area_id] = hit
     if not any(hit.score >= _OTHER_MARKS for hit in hits.values()):
         for extra in (
             _fuzzy(index, readings[0][0], allowed, within),
@@ -252,8 +283,8 @@ def _sure(
         return None  # a name several provinces share: the resident is asked which province
     kind = _LEVEL_KIND.get(target.level) if target.level is not None else None
     tie_breaks: tuple[Callable[[int], bool], ...] = (
-        lambda i: hits[i].entry.current,  # today's name beats a former one
         lambda i: hits[i].same_word,  # "phường X" over "xã X"
+        lambda i: hits[i].entry.current,  # today's name beats a former one
         lambda i: index.nodes[i].kind == kind,  # "tổ 5" is the tổ, not a "phường 5"
     )
     for prefer in tie_breaks:
