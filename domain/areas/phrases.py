@@ -86,7 +86,8 @@ def _tokens(chunk: str) -> list[str]:
     for token in normalize_words(chunk).split():
         letter_number = _LETTER_NUMBER.match(token)
         if letter_number:
-            tokens += ["phường" if letter_number[1] == "f" else letter_number[1], letter_number[2]]
+            letter, number = letter_number[1], str(int(letter_number[2]))
+            tokens += ["phường" if letter == "f" else letter, number]
         else:
             tokens.append(str(int(token)) if token.isdecimal() else token)
     return tokens
@@ -96,17 +97,22 @@ def _kind_word_at(tokens: list[str], start: int) -> tuple[int, str, bool] | None
     """The kind word starting here, if a name follows it: its length, full form, and sureness."""
     for words, full in _WORDS:
         end = start + len(words)
-        if end >= len(tokens):
-            continue
         typed = tokens[start:end]
-        if typed == list(words):
+        if len(typed) < len(words):
+            continue
+        exact = typed == list(words)
+        folded = all(
+            not has_diacritics(t) and fold(t) == fold(w) for t, w in zip(typed, words, strict=True)
+        )
+        if not (exact or folded):
+            continue
+        if end >= len(tokens):
+            return None  # the longest kind word here ends the text: no name follows
+        if exact:
             # Typed with its marks, or a word that has none ("khu", "tp"), it is what it says.
             sure = len(words) > 1 or has_diacritics(words[0]) or not has_diacritics(full)
             return len(words), full, sure or words[0] in ABBREVIATIONS
-        if all(
-            not has_diacritics(t) and fold(t) == fold(w) for t, w in zip(typed, words, strict=True)
-        ):
-            return len(words), full, len(words) > 1
+        return len(words), full, len(words) > 1
     return None
 
 

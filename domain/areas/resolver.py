@@ -299,7 +299,8 @@ def _sure(
 def _ranked(
     index: AreaIndex, hits: dict[int, _Hit], scope: frozenset[int], near: int | None
 ) -> list[int]:
-    """Best match first; then the deployment's provinces, today's names, nearness, names."""
+    """Best match first; then the deployment's provinces, the kind word typed, today's names,
+    nearness, names."""
     around = index.ancestors(near)[::-1] if near is not None else []
 
     def closeness(area_id: int) -> int:
@@ -316,8 +317,8 @@ def _ranked(
         return (
             -round(hit.score, 3),
             bool(scope) and node.province_id not in scope,
-            not hit.entry.current,
             not hit.same_word,
+            not hit.entry.current,
             -closeness(area_id),
             fold(node.name),
             node.code,
