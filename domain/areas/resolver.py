@@ -19,7 +19,8 @@ EXACT_AFTER_GUESS = 0.97  # exact, but only once a word that may be a name was r
 _OTHER_MARKS = 0.9  # the same letters with other diacritics: "Tổ Hiếu" for "Tô Hiệu"
 _ELSEWHERE = 0.75  # exact, but not in the district or province the text names
 _IN_DISTRICT = 0.8
-_WORSE_READING = 0.85  # exact under a reading that understands less of the text  # a ward that a former district named alone became
+_WORSE_READING = 0.85
+_LESS_PRECISE = 0.9  # exact, but another area lies more precisely where the text says  # exact under a reading that understands less of the text  # a ward that a former district named alone became
 _FUZZY_FLOOR = 0.75  # difflib ratio below which a name is not offered at all
 _FUZZY_KEYS = 3000  # names compared at most for a typo, the rarest words' first
 _LEVEL_KIND = {Level.WARD: AreaKind.WARD, Level.HAMLET: AreaKind.HAMLET}
@@ -51,6 +52,7 @@ class _Hit:
     score: float
     entry: Entry
     same_word: bool
+    precision: int = 3  # how precisely the area lies where the text says (see _fits)
 
 
 def _places(index: AreaIndex, part: Part) -> list[Place]:
@@ -58,13 +60,26 @@ def _places(index: AreaIndex, part: Part) -> list[Place]:
     return [p for p in found if compatible(part.level, p.part.level) and same_name(part, p.part)]
 
 
-def _fits(index: AreaIndex, entry: Entry, node: Node, typed: Part, place: Place) -> bool:
-    """Whether a name's area lies where a part of the text says."""
+def _fits(index: AreaIndex, entry: Entry, node: Node, typed: Part, place: Place) -> int:
+    """How precisely a name's area lies where a part of the text says: 3 when the former
+    ward's alias names that district, 2 when the area took part of that district, 1 when it
+    lies in that province or ward of today, 0 when it does not."""
     if place.area_id is not None:  # a province or a ward of today
-        return index.under(node.id, place.area_id)
-    if entry.context:  # the alias itself says which district the former ward was in
-        return any(compatible(typed.level, c.level) and same_name(typed, c) for c in entry.context)
-    return node.id in place.wards
+        return 1 if index.under(node.id, place.area_id) else 0
+    same = (compatible(typed.level, c.level) and same_name(typed, c) for c in entry.context)
+    if entry.context and any(same):
+        return 3
+    return 2 if node.id in place.wards else 0
+
+
+def _context_places(index: AreaIndex, part: Part) -> tuple[Part, list[Place], bool]:
+    """The places a part of the text may name, and whether it is loose: a bare "Sơn La" is
+    the province as much as the former city, while "thành phố Sơn La" is the city."""
+    places = _places(index, part)
+    if part.word is not None:
+        places = [p for p in places if p.part.word == part.word] or places
+    loose = part.word is None and any(p.area_id is not None for p in places)
+    return part, places, loose
 
 
 def _interpretations(index: AreaIndex, reading: tuple[Part, ...]) -> list[tuple[Part, ...]]:
@@ -89,12 +104,10 @@ def _exact(hit: _Hit) -> bool:
 
 
 def _better(hit: _Hit, than: _Hit) -> bool:
-    """A higher score; at the same score, the same kind word as typed, then today's name."""
-    return (hit.score, hit.same_word, hit.entry.current) > (
-        than.score,
-        than.same_word,
-        than.entry.current,
-    )
+    """A higher score; at the same score, a more precise place, the same kind word as typed,
+    then today's name."""
+    mine = (hit.score, hit.precision, hit.same_word, hit.entry.current)
+    return mine > (than.score, than.precision, than.same_word, than.entry.current)
 
 
 def _fit(index: AreaIndex, parts: tuple[Part, ...]) -> tuple[int, int]:
@@ -109,17 +122,20 @@ def _score_reading(
     """The areas the first part names, scored, the other parts narrowing them."""
     target, context = parts[0], parts[1:]
     certain = all(p.sure for p in parts)
-    wheres = [(c, _places(index, c)) for c in context]
+    wheres = [_context_places(index, c) for c in context]
     hits: dict[int, _Hit] = {}
 
     def offer(area_id: int, score: float, entry: Entry, same_word: bool) -> None:
         node = index.nodes[area_id]
         if node.kind not in allowed or (within is not None and not index.under(area_id, within)):
             return
-        for typed, places in wheres:
-            if places and not any(_fits(index, entry, node, typed, p) for p in places):
-                score = min(score, _ELSEWHERE)
-        hit = _Hit(score, entry, same_word)
+        precision = 3
+        for typed, places, loose in wheres:
+            if places:
+                fit = max(_fits(index, entry, node, typed, p) for p in places)
+                precision = min(precision, 1 if loose and fit else fit)
+                score = score if fit else min(score, _ELSEWHERE)
+        hit = _Hit(score, entry, same_word, precision)
         if area_id not in hits or _better(hit, hits[area_id]):
             hits[area_id] = hit
 
@@ -137,6 +153,12 @@ def _score_reading(
         for place in _places(index, target):
             for ward in place.wards:
                 offer(ward, _IN_DISTRICT, index.own[ward], False)
+    # "xã Quyết Thắng, thành phố Hải Dương": the former ward of that city, not today's Xã
+    # Quyết Thắng that merely lies in the province that took in Hải Dương.
+    sharpest = max((h.precision for h in hits.values() if _exact(h)), default=0)
+    for area_id, hit in hits.items():
+        if _exact(hit) and hit.precision < sharpest:
+            hits[area_id] = _Hit(_LESS_PRECISE, hit.entry, hit.same_word, hit.precision)
     return hits
 
 
@@ -249,7 +271,7 @@ def resolve_area(
     for fit, found in scored:
         for area_id, hit in found.items():
             if fit > best:
-                hit = _Hit(min(hit.score, _WORSE_READING), hit.entry, hit.same_word)
+                hit = _Hit(min(hit.score, _WORSE_READING), hit.entry, hit.same_word, hit.precision)
             if area_id not in hits or _better(hit, hits[area_id]):
                 hits[area_id] = hit
     if not any(hit.score >= _OTHER_MARKS for hit in hits.values()):
@@ -290,9 +312,7 @@ def _sure(
     for prefer in tie_breaks:
         if len(exact) <= 1:
             break
-        preferred = {i for i in exact if prefer(i)}
-        if len(preferred) == 1:
-            exact = preferred
+        exact = {i for i in exact if prefer(i)} or exact
     return next(iter(exact)) if len(exact) == 1 else None
 
 
