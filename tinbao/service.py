@@ -46,6 +46,7 @@ from webhooks.state import AppState
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 10.0
+AREA_INDEX_CHECK_SECONDS = 15.0
 
 
 class Service:
@@ -191,7 +192,11 @@ class Service:
     async def start(self) -> None:
         """Learn who the bots are, read the areas, then start the workers and the leader loop."""
         await self._learn_profiles()
-        await asyncio.to_thread(warm_index, self.db)
+        try:
+            await asyncio.to_thread(warm_index, self.db)
+        except Exception as error:  # the database is away: the first resolution reads them
+            log.warning("could not read the areas at start (%s)", type(error).__name__)
+        self._spawn(self._keep_areas_fresh(), "area-index")
         self._spawn(self.worker.run(), "inbox-worker")
         self._spawn(self.sender.run(), "sender")
         self._spawn(self._lead(), "leader")
@@ -243,6 +248,18 @@ class Service:
                 self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
             except Exception as error:
                 log.error("could not reach Zalo at start (%s)", type(error).__name__)
+
+    async def _keep_areas_fresh(self) -> None:
+        """Rebuild the areas' index soon after another process imports, off the request path."""
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), AREA_INDEX_CHECK_SECONDS)
+            if self._stopping.is_set():
+                break
+            try:
+                await asyncio.to_thread(warm_index, self.db)
+            except Exception as error:  # the database is away: the next pass tries again
+                log.warning("could not refresh the areas' index (%s)", type(error).__name__)
 
     async def _lead(self) -> None:
         """Hold or seek the leader lease; start and stop the leader's duties as it changes."""

@@ -45,6 +45,9 @@ _WORDS = sorted(
     + [((a,), full) for a, full in ABBREVIATIONS.items()],
     key=lambda pair: -len(pair[0]),
 )
+_BY_FIRST: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _words, _full in _WORDS:
+    _BY_FIRST.setdefault(fold(_words[0]), []).append((_words, _full))
 _COMPATIBLE = {
     Level.PROVINCE: {Level.PROVINCE, Level.CITY},
     Level.CITY: {Level.PROVINCE, Level.CITY, Level.DISTRICT},
@@ -95,16 +98,15 @@ def _tokens(chunk: str) -> list[str]:
 
 def _kind_word_at(tokens: list[str], start: int) -> tuple[int, str, bool] | None:
     """The kind word starting here, if a name follows it: its length, full form, and sureness."""
-    for words, full in _WORDS:
+    for words, full in _BY_FIRST.get(fold(tokens[start]), ()):
         end = start + len(words)
         typed = tokens[start:end]
         if len(typed) < len(words):
             continue
         exact = typed == list(words)
-        folded = all(
-            not has_diacritics(t) and fold(t) == fold(w) for t, w in zip(typed, words, strict=True)
-        )
-        if not (exact or folded):
+        if not exact and not all(
+            fold(t) == fold(w) and not _marked(t) for t, w in zip(typed, words, strict=True)
+        ):
             continue
         if end >= len(tokens):
             return None  # the longest kind word here ends the text: no name follows
@@ -114,6 +116,11 @@ def _kind_word_at(tokens: list[str], start: int) -> tuple[int, str, bool] | None
             return len(words), full, sure or words[0] in ABBREVIATIONS
         return len(words), full, len(words) > 1
     return None
+
+
+@lru_cache(maxsize=65536)
+def _marked(token: str) -> bool:
+    return has_diacritics(token)
 
 
 def _part(word: str | None, tokens: list[str], sure: bool, marked: bool) -> Part:
