@@ -162,8 +162,12 @@ def import_vietnam_areas(
 ) -> None:
     """Create or update Vietnam's provinces and wards since the 2025 reform, with former names."""
     from domain.areas.importer import import_vietnam
-    from domain.areas.vietnam import DivisionsError
+    from domain.areas.vietnam import DivisionsError, pick_provinces
 
+    try:
+        pick_provinces(province or [])
+    except DivisionsError as error:
+        raise _fail(str(error)) from None
     settings = _settings()
     db = _database(settings)
     _require_schema(db)
