@@ -23,6 +23,8 @@ successor (today's name wins): no resolver can name them outright from that text
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import random
 import statistics
 import sys
@@ -33,7 +35,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, machine, table, write_results
+from _common import ROOT, code_version, machine, table, write_results
 
 sys.path.insert(0, str(ROOT))
 
@@ -149,6 +151,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                         (province,),
                         "folded",
                     ),
+                    "phuong X (no diacritics), nationwide": (fold(f.name), (), "folded"),
                     "X, former district, nationwide": (f"{bare}, {f.district}", (), "bare"),
                     "phường X, former district, nationwide": (
                         f"{f.name}, {f.district}",
@@ -162,10 +165,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     hard = (province, forms[form](f.name)) in unclear[form]
                     cases[case].append((outcome(found, f.successors), cpu, hard))
                 today = name_of[f.successors[0]]
-                found, cpu = _timed(session, today, (province,))
-                cases["today's name, in its province"].append(
-                    (outcome(found, (f.successors[0],)), cpu, False)
-                )
+                for where, scope in (("in its province", (province,)), ("nationwide", ())):
+                    found, cpu = _timed(session, today, scope)
+                    cases[f"today's name, {where}"].append(
+                        (outcome(found, (f.successors[0],)), cpu, False)
+                    )
         db.dispose()
     return {
         "import_s": import_s,
@@ -226,7 +230,12 @@ def _machine() -> dict[str, Any]:
     try:
         return machine()
     except FileNotFoundError:  # machine() asks wrk for its version; this benchmark needs none
-        return {"note": "wrk not installed"}
+        return {
+            "nproc": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_at_end": os.getloadavg(),
+            "code": code_version(),
+        }
 
 
 def main() -> None:
