@@ -29,6 +29,7 @@ from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
 from broadcasts.service import delivery_counts
 from domain.areas.index import warm_index
+from domain.areas.resolver import province_ids
 from domain.db import Database
 from domain.inbox.service import count_by_status
 from domain.leadership import Leadership, acquire_leadership, release_leadership
@@ -193,9 +194,13 @@ class Service:
         """Learn who the bots are, read the areas, then start the workers and the leader loop."""
         await self._learn_profiles()
         try:
-            await asyncio.to_thread(warm_index, self.db)
+            index = await asyncio.to_thread(warm_index, self.db)
         except Exception as error:  # the database is away: the first resolution reads them
             log.warning("could not read the areas at start (%s)", type(error).__name__)
+        else:
+            unknown = [p for p in self.settings.provinces if not province_ids(index, [p])]
+            if unknown:
+                log.warning("TINBAO_PROVINCES names no imported province: %s", ", ".join(unknown))
         self._spawn(self._keep_areas_fresh(), "area-index")
         self._spawn(self.worker.run(), "inbox-worker")
         self._spawn(self.sender.run(), "sender")

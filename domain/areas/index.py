@@ -191,7 +191,7 @@ def forget_indexes() -> None:
         _indexes.clear()
 
 
-def warm_index(db: Database) -> None:
+def warm_index(db: Database) -> AreaIndex:
     """Build the index now, at start, so that the first resident does not wait for it."""
     with db.session() as session:
-        area_index(session)
+        return area_index(session)

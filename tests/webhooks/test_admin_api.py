@@ -183,3 +183,19 @@ async def test_areas_resolve_names_a_ward_when_sure_and_ranks_candidates_otherwi
     assert (await ask("")).status_code == 422
     no_token = await running.client.get("/api/v1/areas/resolve", params={"q": "Tô Hiệu"})
     assert no_token.status_code == 401
+
+
+async def test_areas_resolve_looks_in_the_deployments_provinces_first(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(database_url, tmp_path, provinces="Hà Nội, Atlantis")
+    async with serving(settings) as running:
+        await create(running, code="14", name="Tỉnh Sơn La", kind="province")
+        await create(running, code="01", name="Thành phố Hà Nội", kind="province")
+        await create(running, code="03646", name="Phường Tô Hiệu", kind="ward", parent_code="14")
+        await create(running, code="10237", name="Xã Tô Hiệu", kind="ward", parent_code="01")
+        params = {"q": "Tô Hiệu"}
+        found = await running.client.get("/api/v1/areas/resolve", params=params, headers=AUTH)
+    assert found.json()["match"]["code"] == "10237"  # Hà Nội's, the deployment's
+    assert [c["code"] for c in found.json()["candidates"]] == ["10237", "03646"]
+    assert "TINBAO_PROVINCES names no imported province: Hà Nội, Atlantis" in caplog.text
