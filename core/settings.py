@@ -5,11 +5,11 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from core.quiet_hours import QuietHours, parse_quiet_hours
@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     public_url: str | None = None
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: Literal["vi", "en"] = "vi"
+    # The provinces served (codes or names, comma-separated): places are looked up there first.
+    provinces: Annotated[tuple[str, ...], NoDecode] = ()
 
     # Broadcasts: quiet hours in local time ("" for none), how late a run may still go, and
     # after how many failures in a row a run pauses itself.
@@ -127,6 +129,13 @@ class Settings(BaseSettings):
             raise ValueError("durations must be positive")
         defaults = CLAIM_WITHIN if info.field_name == "claim_within" else RESOLVE_WITHIN
         return defaults | value
+
+    @field_validator("provinces", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
 
     @field_validator("quiet_hours")
     @classmethod

@@ -219,6 +219,43 @@ def import_areas(
     typer.echo(f"{report.created} areas created, {report.updated} updated")
 
 
+@areas_app.command("import-vietnam")
+def import_vietnam_areas(
+    province: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this province (code or name); may be repeated. Default: all."),
+    ] = None,
+) -> None:
+    """Create or update Vietnam's provinces and wards since the 2025 reform, with former names."""
+    from domain.areas.importer import import_vietnam
+    from domain.areas.vietnam import DivisionsError, pick_provinces
+
+    try:
+        pick_provinces(province or [])
+    except DivisionsError as error:
+        raise _fail(str(error)) from None
+    settings = _settings()
+    db = _database(settings)
+    _require_schema(db)
+    with typer.progressbar(length=1, label="importing", file=sys.stderr) as bar:
+        state = {"done": 0}
+
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - state["done"])
+            state["done"] = done
+
+        try:
+            report = import_vietnam(db, provinces=province, on_progress=progress)
+        except DivisionsError as error:
+            raise _fail(str(error)) from None
+        finally:
+            db.dispose()
+    typer.echo(
+        f"{report.created} areas created, {report.updated} updated, {report.unchanged} unchanged"
+    )
+
+
 @app.command("link-code")
 def link_code(
     area: Annotated[str, typer.Option(help="Code of the area the chat will belong to.")],

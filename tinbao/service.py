@@ -34,6 +34,8 @@ from core.metrics import Metrics
 from core.sealing import Sealer
 from core.settings import Settings, resolve_secret_key
 from core.supervision import Supervisor
+from domain.areas.index import warm_index
+from domain.areas.resolver import province_ids
 from domain.inbox.service import waiting
 from domain.outbox.delivery import due_summary, requeue_stale_sending
 from tinbao.gauges import queue_readings, task_readings
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 10.0
 # How long the worker and the sender may go without a good pass while they owe work.
 PASS_BOUND_SECONDS = 15.0
+# How often the areas' index looks for another process's import.
+AREA_INDEX_CHECK_SECONDS = 15.0
 
 
 class Service:
@@ -157,6 +161,9 @@ class Service:
         )
         # The lease is renewed every third of its time: late once it could have expired.
         self.leader_pulse = self.supervisor.register("leader", bound=self.lease_ttl.total_seconds())
+        self.area_index_pulse = self.supervisor.register(
+            "area-index", bound=AREA_INDEX_CHECK_SECONDS * 4
+        )
         # Who the bots are (a group's mention of the bot needs it): asked again until known.
         self.profiles_pulse = self.supervisor.register(
             "bot-profiles", bound=300.0, expected=self._missing_profiles
@@ -214,8 +221,19 @@ class Service:
             await self.stop()
 
     async def start(self) -> None:
-        """Learn who the bots are, then start the workers and the leader loop."""
+        """Learn who the bots are, read the areas, then start the workers and the leader loop."""
         await self._learn_profiles()
+        try:
+            index = await asyncio.to_thread(warm_index, self.db)
+        except Exception as error:  # the database is away: the first resolution reads them
+            log.warning("could not read the areas at start (%s)", type(error).__name__)
+        else:
+            unknown = [p for p in self.settings.provinces if not province_ids(index, [p])]
+            if unknown:
+                log.warning("TINBAO_PROVINCES names no imported province: %s", ", ".join(unknown))
+        self.supervisor.spawn_loop(
+            self.area_index_pulse, self._refresh_areas, every=AREA_INDEX_CHECK_SECONDS
+        )
         tasks = self.supervisor.tasks
         self.supervisor.spawn(tasks["inbox-worker"], self.worker.run)
         self.supervisor.spawn(tasks["sender"], self.sender.run)
@@ -310,6 +328,10 @@ class Service:
             if self._stopping.is_set():
                 return
         log.info("learnt who the bots are: %s", ", ".join(sorted(self.profiles)))
+
+    async def _refresh_areas(self) -> None:
+        """Rebuild the areas' index soon after another process imports, off the request path."""
+        await asyncio.to_thread(warm_index, self.db)
 
     async def _lead(self) -> None:
         """Hold or seek the leader lease; start and stop the leader's duties as it changes."""

@@ -20,7 +20,8 @@ from bot.reporting.evidence import remember_evidence
 from bot.reporting.filing import confirm_or_file, show_summary
 from bot.reporting.limits import over_limit
 from bot.turn import Turn
-from domain.areas.resolver import nearest_area, resolve_area
+from domain.areas.location import close_call, nearest_areas
+from domain.areas.resolver import resolve_area
 from domain.reports.drafts import draft_data, drop_draft, get_draft, save_draft, start_draft
 from domain.reports.models import Draft
 from domain.reports.urgency import is_emergency
@@ -126,7 +127,8 @@ def continue_report(turn: Turn, draft: Draft) -> None:
 
 def _buttons(step: Step, data: dict[str, Any]) -> set[str]:
     if step == Step.AREA_PICK:
-        return {f"r:area:{area_id}" for area_id in data.get("candidates", [])}
+        more = {"r:area:more"} if data.get("more") else set()
+        return {f"r:area:{area_id}" for area_id in data.get("candidates", [])} | more
     return BUTTONS.get(step, set())
 
 
@@ -159,7 +161,12 @@ def _ask(turn: Turn, step: Step, data: dict[str, Any]) -> None:
     elif step == Step.AREA:
         prompts.ask_area(turn)
     elif step == Step.AREA_PICK:
-        prompts.ask_area_pick(turn, data.get("candidates", []))
+        prompts.ask_area_pick(
+            turn,
+            data.get("candidates", []),
+            formers=data.get("formers", {}),
+            more=bool(data.get("more")),
+        )
     elif step == Step.DESCRIPTION:
         prompts.ask_description(turn)
     elif step == Step.WHEN:
@@ -188,16 +195,23 @@ def _on_category(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
 
 
 def _on_area(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    provinces = turn.settings.provinces
     if isinstance(turn.event, Location):  # typed text may start with "@" too
         lat, lon = turn.event.latitude, turn.event.longitude
         data["latitude"], data["longitude"] = lat, lon
-        found = nearest_area(turn.session, lat=lat, lon=lon)
-        if found is None:
+        found = nearest_areas(turn.session, lat=lat, lon=lon, provinces=provinces)
+        if not found:
             prompts.ask_area_again(turn)
             return None
-        data["area_id"] = found[0].id
+        if close_call(found):  # a centre is all we know: the resident confirms which ward
+            data["candidates"], data["formers"], data["more"] = [a.id for a, _ in found], {}, False
+            return Step.AREA_PICK
+        data["area_id"] = found[0][0].id
         return Step.DESCRIPTION
-    resolution = resolve_area(turn.session, text=answer)
+    page = 0
+    if answer == "+" and data.get("more"):  # the next page of the same place
+        answer, page = data.get("place", ""), data.get("page", 0) + 1
+    resolution = resolve_area(turn.session, text=answer, provinces=provinces, page=page)
     if resolution.area is not None:
         data["area_id"] = resolution.area.id
         return Step.DESCRIPTION
@@ -205,14 +219,20 @@ def _on_area(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
         prompts.ask_area_again(turn)
         return None
     data["candidates"] = [c.area.id for c in resolution.candidates]
+    data["formers"] = {str(c.area.id): c.former for c in resolution.candidates if c.former}
+    data["place"], data["page"], data["more"] = answer, page, resolution.more
     return Step.AREA_PICK
 
 
 def _on_area_pick(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
     candidates: list[int] = data.get("candidates", [])
     if answer in _buttons(Step.AREA_PICK, data):
+        if answer == "r:area:more":
+            return _on_area(turn, data, "+")
         data["area_id"] = int(answer.removeprefix("r:area:"))
         return Step.DESCRIPTION
+    if answer.strip() == "+":
+        return _on_area(turn, data, "+")
     number = numbered(answer, len(candidates))
     if number == 0:
         return Step.AREA

@@ -96,7 +96,9 @@ def report_in_group(turn: Turn, text: str) -> Report | None:
 
 def _place_named(turn: Turn, text: str, *, within: int) -> int | None:
     """A more precise place inside the group's area that the text names ("ở tổ 3"), if one."""
-    resolution = resolve_area(turn.session, text=text, within=within)
+    resolution = resolve_area(
+        turn.session, text=text, within=within, provinces=turn.settings.provinces
+    )
     if resolution.area is not None:
         return resolution.area.id
     found = [

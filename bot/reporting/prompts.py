@@ -58,10 +58,21 @@ def ask_area_again(turn: Turn) -> None:
     )
 
 
-def ask_area_pick(turn: Turn, area_ids: list[int]) -> None:
-    """Offer the places the resident may mean, each with the area it lies in."""
+def ask_area_pick(
+    turn: Turn, area_ids: list[int], *, formers: dict[str, str] | None = None, more: bool = False
+) -> None:
+    """Offer the places the resident may mean, each with the area it lies in and, when the
+    resident typed a former name, what the place was called."""
     _ = turn._
-    places = [(area_id, area_path(turn.session, area_id=area_id)) for area_id in area_ids]
+    places = []
+    for area_id in area_ids:
+        path = area_path(turn.session, area_id=area_id)
+        former = (formers or {}).get(str(area_id))
+        if former:
+            name, _sep, rest = path.partition(", ")
+            path = _("{place} (formerly {former})").format(place=name, former=former)
+            path += f", {rest}" if rest else ""
+        places.append((area_id, path))
     lines = [f"{n}. {path}" for n, (_id, path) in enumerate(places, 1)]
     text = _("Which place do you mean? Answer with a number:") + "\n" + "\n".join(lines)
     text += "\n0. " + _("None of these: I will type it again")
@@ -69,6 +80,9 @@ def ask_area_pick(turn: Turn, area_ids: list[int]) -> None:
         Button(f"{n}. {path}"[:60], f"r:area:{area_id}")
         for n, (area_id, path) in enumerate(places, 1)
     ]
+    if more:
+        text += "\n+ " + _("More places of this name")
+        buttons.append(Button("+ " + _("More places of this name"), "r:area:more"))
     turn.reply(text, buttons=_rows(buttons, 1))
 
 

@@ -461,7 +461,9 @@ def _other_report(turn: Turn, report: Report, words: str, chat: Chat) -> Report 
 
 def _area_named(turn: Turn, report: Report, words: str, chat: Chat) -> Area | None:
     _ = turn._
-    found = resolve_area(turn.session, text=words)
+    found = resolve_area(
+        turn.session, text=words, provinces=turn.settings.provinces, near=chat.area_id
+    )
     if found.area is not None and found.area.id != report.area_id:
         return found.area
     if found.area is not None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from core.db import Database, utcnow
 from domain.areas.models import Area, AreaAlias
-from domain.areas.service import area_problems, clean_aliases, replace_aliases
+from domain.areas.service import alias_key, area_problems, clean_aliases, replace_aliases
 
 COLUMNS = ("code", "name", "kind", "parent_code", "aliases", "lat", "lon")
 _CHUNK = 1000  # rows per flush, and so per progress report
@@ -246,7 +246,7 @@ def _apply(
             lon=row.lon,
         )
     old = (area.name, area.kind, area.parent_id, area.lat, area.lon)
-    old_aliases = {alias.folded: alias.alias for alias in current.get(area.id or 0, [])}
+    old_aliases = {alias_key(alias.alias): alias.alias for alias in current.get(area.id or 0, [])}
     new = (row.name, row.kind, parent_id, row.lat, row.lon)
     if old == new and old_aliases == clean_aliases(row.aliases):
         report.unchanged += 1
@@ -275,3 +275,30 @@ def _levels(rows: list[_Row]) -> list[list[_Row]]:
     for row in rows:
         levels[depth[row.code]].append(row)
     return levels
+
+
+def import_vietnam(
+    db: Database,
+    *,
+    provinces: list[str] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Upsert today's provinces and wards (all, or of the provinces named) from the package."""
+    from domain.areas.vietnam import divisions_of  # reads the package's data: only when asked
+
+    rows = [
+        _Row(
+            line=0,
+            code=d.code,
+            name=d.name,
+            kind=str(d.kind),
+            parent_code=d.parent_code,
+            aliases=list(d.aliases),
+            lat=d.lat,
+            lon=d.lon,
+        )
+        for d in divisions_of(provinces or [])
+    ]
+    with db.session() as session:
+        existing = {area.code: area for area in session.exec(select(Area))}
+        return _write(session, rows, existing, on_progress)

@@ -35,7 +35,10 @@ class Area(SQLModel, table=True):
     lat: float | None = None
     lon: float | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # Indexed: the resolver's index asks for the latest change to know whether it is stale.
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )
 
 
 class AreaAlias(SQLModel, table=True):
@@ -43,7 +46,8 @@ class AreaAlias(SQLModel, table=True):
 
     __tablename__ = "area_aliases"
     __table_args__ = (
-        UniqueConstraint("area_id", "folded"),
+        # By spelling, not by folded form: "Hương Văn" and "Hương Vân" are two former wards.
+        UniqueConstraint("area_id", "alias"),
         Index("ix_area_aliases_folded", "folded"),
     )
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from core.db import utcnow
 from domain.areas.models import Area, AreaAlias, AreaKind
-from domain.text import fold
+from domain.text import fold, has_diacritics, normalize
 
 MAX_CODE = 64  # the columns' lengths, checked here because SQLite would not
 MAX_NAME = 200
@@ -53,15 +53,27 @@ def area_problems(
     return problems
 
 
+def alias_key(alias: str) -> str:
+    """What makes two aliases the same: case and spacing aside, the spelling with diacritics."""
+    return normalize(alias)
+
+
 def clean_aliases(aliases: Iterable[str]) -> dict[str, str]:
-    """Aliases by folded form: trimmed, and empty or repeated (once folded) ones dropped."""
+    """Aliases by key: trimmed, and empty or repeated ones dropped. Diacritics tell two apart
+    (Hương Văn, Hương Vân); a spelling without any is dropped beside one with them, which
+    typed text without diacritics finds anyway."""
     cleaned: dict[str, str] = {}
     for alias in aliases:
         alias = " ".join(alias.split())
-        folded = fold(alias)
-        if folded and folded not in cleaned:
-            cleaned[folded] = alias
-    return cleaned
+        key = alias_key(alias)
+        if fold(alias) and key not in cleaned:
+            cleaned[key] = alias
+    marked = {fold(alias) for alias in cleaned.values() if has_diacritics(alias)}
+    return {
+        key: alias
+        for key, alias in cleaned.items()
+        if has_diacritics(alias) or fold(alias) not in marked
+    }
 
 
 def replace_aliases(
@@ -76,17 +88,17 @@ def replace_aliases(
         current = list(session.exec(select(AreaAlias).where(col(AreaAlias.area_id) == area_id)))
     wanted = clean_aliases(aliases)
     changed = False
-    # Rows whose folded form stays are updated in place, never deleted and re-inserted:
-    # the unit of work inserts before it deletes, which would break unique(area_id, folded).
+    # Rows whose key stays are updated in place, never deleted and re-inserted: the unit of
+    # work inserts before it deletes, which would break unique(area_id, alias).
     for row in current:
-        alias = wanted.pop(row.folded, None)
+        alias = wanted.pop(alias_key(row.alias), None)
         if alias is None:
             session.delete(row)
             changed = True
         elif alias != row.alias:
             row.alias = alias
             changed = True
-    session.add_all(AreaAlias(area_id=area_id, alias=a, folded=f) for f, a in wanted.items())
+    session.add_all(AreaAlias(area_id=area_id, alias=a, folded=fold(a)) for a in wanted.values())
     return changed or bool(wanted)
 
 

@@ -191,6 +191,37 @@ async def test_ambiguous_place_is_confirmed_from_a_list(
     assert texts_to(telegram, lan.user_id)[-1].startswith("Anh/chị mô tả sự việc")
 
 
+async def test_a_location_between_two_ward_centres_is_confirmed_and_former_names_shown(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    with running.db.session() as session:
+        province = make_area(session, code="HN", name="Thành phố Hà Nội", kind="province")
+        for code, name in (("HN-CD", "Xã Chương Dương"), ("HN-PX", "Xã Phú Xuyên")):
+            make_area(
+                session, code=code, name=name, parent=province, aliases=["xã Tô Hiệu"],
+                lat=20.80 if code == "HN-CD" else 20.81, lon=105.90,
+            )  # fmt: skip
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "7"):
+        await lan.says(step)
+        await running.settle()
+    await lan.shares_location(20.805, 105.90)  # halfway between the two centres
+    await running.settle()
+    pick = texts_to(telegram, lan.user_id)[-1]
+    assert pick.startswith("Anh/chị muốn nói nơi nào?")
+    assert "Xã Chương Dương" in pick and "Xã Phú Xuyên" in pick
+    await lan.says("0")
+    await running.settle()
+    await lan.says("xã Tô Hiệu")  # a former xã split between the two
+    await running.settle()
+    listing = texts_to(telegram, lan.user_id)[-1]
+    assert "Xã Chương Dương (gồm xã Tô Hiệu cũ), Thành phố Hà Nội" in listing
+    await lan.says("2")
+    await running.settle()
+    assert texts_to(telegram, lan.user_id)[-1].startswith("Anh/chị mô tả sự việc")
+
+
 async def test_status_is_told_to_the_reporter_only(
     running: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from core.db import Database
 from domain.areas.importer import ImportReport, RowError, import_areas_csv
+from domain.areas.resolver import resolve_area
 from domain.areas.service import aliases_of, get_area, list_areas
 from tests.factories import make_area
 
@@ -200,3 +201,30 @@ def test_import_of_many_rows_writes_them_all(db: Database, tmp_path: Path) -> No
     assert (report.created, report.errors) == (1 + 300 + 1500, [])
     with db.session() as session:
         assert len(list_areas(session, under="W7", limit=200)) == 6
+
+
+def test_import_keeps_aliases_that_differ_only_by_diacritics(db: Database, tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path,
+        "HUE,Thành phố Huế,province,,,,\n"
+        "HT,Phường Hương Trà,ward,HUE,phường Hương Văn|phường Hương Vân|phuong Huong Van,,\n",
+    )
+
+    assert import_areas_csv(db, path).created == 2
+    with db.session() as session:
+        ward = get_area(session, code="HT")
+        assert ward is not None
+        # Both spellings kept; the one without diacritics adds nothing to them.
+        assert set(aliases_of(session, area_id=ward.id or 0)) == {
+            "phường Hương Văn",
+            "phường Hương Vân",
+        }
+    assert import_areas_csv(db, path).unchanged == 2
+
+
+def test_demo_areas_put_quyet_tam_under_to_hieu(db: Database) -> None:
+    assert import_areas_csv(db, EXAMPLES).created == 18
+    with db.session() as session:
+        found = resolve_area(session, text="phường Quyết Tâm")
+        assert found.area is not None and found.area.code == "DEMO-SL-TOHIEU"
+        assert found.candidates[0].former == "phường Quyết Tâm"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.db import Database
-from domain.areas.resolver import Resolution, nearest_area, resolve_area
+from domain.areas.location import nearest_area
+from domain.areas.resolver import Resolution, resolve_area
 from domain.areas.service import get_area
 from tests.factories import make_area
 

@@ -127,6 +127,22 @@ def test_areas_import_reports_each_bad_row_and_imports_nothing(
     assert listing.returncode != 0  # P1 was not imported either
 
 
+def test_areas_import_vietnam_counts_what_it_did_and_is_idempotent(
+    tmp_path: Path, sqlite_env: dict[str, str]
+) -> None:
+    run(["migrate"], tmp_path, sqlite_env)
+
+    first = run(["areas", "import-vietnam", "--province", "Sơn La"], tmp_path, sqlite_env)
+    again = run(["areas", "import-vietnam", "--province", "14"], tmp_path, sqlite_env)
+    unknown = run(["areas", "import-vietnam", "--province", "Atlantis"], tmp_path, sqlite_env)
+
+    assert first.stdout.strip() == "76 areas created, 0 updated, 0 unchanged", first.stderr
+    assert again.stdout.strip() == "0 areas created, 0 updated, 76 unchanged", again.stderr
+    assert unknown.returncode == 2 and 'no province "Atlantis"' in unknown.stderr
+    code = run(["link-code", "--area", "03646", "--role", "triage"], tmp_path, sqlite_env)
+    assert code.returncode == 0  # Phường Tô Hiệu, by its official code
+
+
 def test_serve_migrates_an_empty_sqlite_database_answers_health_and_stops_on_sigterm(
     tmp_path: Path, sqlite_env: dict[str, str]
 ) -> None:

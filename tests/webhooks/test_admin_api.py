@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.harness import ADMIN_TOKEN, Running, free_port, make_settings, serving
@@ -149,3 +150,54 @@ async def test_health_answers_503_when_the_database_does_not_answer(tmp_path: Pa
         response = await running.client.get("/healthz")
         assert response.status_code == 503
         assert response.json()["status"] == "unavailable"
+
+
+async def test_areas_resolve_names_a_ward_when_sure_and_ranks_candidates_otherwise(
+    running: Running,
+) -> None:
+    await create(running, code="14", name="Tỉnh Sơn La", kind="province")
+    await create(
+        running, code="03646", name="Phường Tô Hiệu", kind="ward", parent_code="14",
+        aliases=["phường Chiềng Lề, thành phố Sơn La", "phường Quyết Tâm, thành phố Sơn La"],
+    )  # fmt: skip
+    await create(running, code="01", name="Thành phố Hà Nội", kind="province")
+    for code, name in (("10237", "Xã Chương Dương"), ("10273", "Xã Phú Xuyên")):
+        await create(
+            running, code=code, name=name, kind="ward", parent_code="01",
+            aliases=["xã Tô Hiệu, huyện Thường Tín"],
+        )  # fmt: skip
+
+    def ask(q: str) -> Awaitable[httpx.Response]:
+        return running.client.get("/api/v1/areas/resolve", params={"q": q}, headers=AUTH)
+
+    sure = (await ask("P. Chiềng Lề")).json()
+    assert sure["match"] == {
+        "code": "03646", "name": "Phường Tô Hiệu", "kind": "ward", "ward": "Phường Tô Hiệu",
+        "province": "Tỉnh Sơn La", "former": "phường Chiềng Lề", "score": 1.0,
+    }  # fmt: skip
+    assert sure["candidates"][0]["code"] == "03646"
+    unsure = (await ask("xã Tô Hiệu")).json()
+    assert unsure["match"] is None
+    assert [c["code"] for c in unsure["candidates"]] == ["10237", "10273", "03646"]
+    assert unsure["candidates"][0]["former"] == "xã Tô Hiệu"
+    assert unsure["candidates"][2]["former"] is None
+    assert (await ask("phường")).json() == {"match": None, "candidates": [], "more": False}
+    assert (await ask("")).status_code == 422
+    no_token = await running.client.get("/api/v1/areas/resolve", params={"q": "Tô Hiệu"})
+    assert no_token.status_code == 401
+
+
+async def test_areas_resolve_looks_in_the_deployments_provinces_first(
+    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(database_url, tmp_path, provinces="Hà Nội, Atlantis")
+    async with serving(settings) as running:
+        await create(running, code="14", name="Tỉnh Sơn La", kind="province")
+        await create(running, code="01", name="Thành phố Hà Nội", kind="province")
+        await create(running, code="03646", name="Phường Tô Hiệu", kind="ward", parent_code="14")
+        await create(running, code="10237", name="Xã Tô Hiệu", kind="ward", parent_code="01")
+        params = {"q": "Tô Hiệu"}
+        found = await running.client.get("/api/v1/areas/resolve", params=params, headers=AUTH)
+    assert found.json()["match"]["code"] == "10237"  # Hà Nội's, the deployment's
+    assert [c["code"] for c in found.json()["candidates"]] == ["10237", "03646"]
+    assert "TINBAO_PROVINCES names no imported province: Hà Nội, Atlantis" in caplog.text

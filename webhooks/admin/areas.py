@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from domain.areas.models import Area, AreaKind
+from domain.areas.resolver import Candidate, resolve_area
 from domain.areas.service import AreaError, aliases_of, get_area, list_areas, upsert_area
 from webhooks.admin.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from webhooks.state import StateDep
@@ -81,6 +82,56 @@ def post_area(body: AreaIn, state: StateDep) -> AreaOut:
         except AreaError as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
         return _public(session, area)
+
+
+class ResolvedArea(BaseModel):
+    """An area a typed place may mean, with where it lies and the former name it matched."""
+
+    code: str
+    name: str
+    kind: AreaKind
+    ward: str | None = Field(description="The ward it is or lies in")
+    province: str | None
+    former: str | None = Field(description="The former name the text matched, if any")
+    score: float = Field(description="1.0 for an exact match")
+
+
+class Resolved(BaseModel):
+    """What Tinbao understands by a place as typed."""
+
+    match: ResolvedArea | None = Field(description="The area, only when Tinbao is sure")
+    candidates: list[ResolvedArea]
+    more: bool = Field(description="Further candidates on the next page")
+
+
+def _resolved(candidate: Candidate) -> ResolvedArea:
+    area = candidate.area
+    ward = area if area.kind == AreaKind.WARD else candidate.parent
+    return ResolvedArea(
+        code=area.code,
+        name=area.name,
+        kind=AreaKind(area.kind),
+        ward=ward.name if ward is not None and ward.kind == AreaKind.WARD else None,
+        province=candidate.province.name if candidate.province is not None else None,
+        former=candidate.former,
+        score=candidate.score,
+    )
+
+
+@router.get("/resolve")
+def resolve(
+    state: StateDep,
+    q: str = Query(min_length=1, max_length=500, description="A place as a person typed it"),
+    page: int = Query(default=0, ge=0, le=100, description="Page of candidates, 5 a page"),
+) -> Resolved:
+    """Resolve a typed place to today's area: `match` when sure, else ranked candidates."""
+    with state.db.session() as session:
+        found = resolve_area(session, text=q, provinces=state.settings.provinces, page=page)
+        candidates = [_resolved(c) for c in found.candidates]
+        match = next((c for c in candidates if found.area and c.code == found.area.code), None)
+        if found.area is not None and match is None:
+            match = _resolved(Candidate(area=found.area, score=1.0, matched=found.area.name))
+        return Resolved(match=match, candidates=candidates, more=found.more)
 
 
 @router.get("/{code}")
