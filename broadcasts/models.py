@@ -21,7 +21,7 @@ from core.db import UTCDateTime, utcnow
 
 
 class BroadcastStatus(StrEnum):
-    """Where a broadcast stands, as CONTRACT.md names it."""
+    """Where a broadcast stands, as docs/broadcasts.md names it."""
 
     AWAITING_APPROVAL = "awaiting_approval"
     SCHEDULED = "scheduled"

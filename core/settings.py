@@ -1,4 +1,4 @@
-"""Tinbao's configuration: every variable of CONTRACT.md in one Settings object."""
+"""Tinbao's configuration: every variable of docs/configuration.md in one Settings object."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     # anyone. Never for production; `tinbao demo` turns it on, nothing else should.
     playground: bool = False
 
-    # Beyond CONTRACT.md: operational knobs with safe defaults.
+    # Beyond the contract (docs/configuration.md): operational knobs with safe defaults.
     inbox_retention_days: int = Field(default=30, ge=1)
     inbox_max_attempts: int = Field(default=5, ge=1)
     zalo_messages_per_second: float = Field(default=5.0, gt=0)

@@ -1,4 +1,4 @@
-"""The police's moves on a report, as CONTRACT.md's table allows them, each written to the timeline."""
+"""The police's moves on a report, as docs/chat.md's table allows them, each written to the timeline."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Move(StrEnum):
 OPEN = frozenset({Status.NEW, Status.IN_PROGRESS})
 CLOSED = frozenset({Status.RESOLVED, Status.REJECTED, Status.DUPLICATE})
 
-# CONTRACT.md, Reports: from which statuses each move is allowed, and the status it leads to.
+# docs/chat.md, The police's desk: from which statuses each move is allowed, and the status it leads to.
 MOVES: dict[Move, tuple[frozenset[Status], Status]] = {
     Move.CLAIM: (frozenset({Status.NEW}), Status.IN_PROGRESS),
     Move.UNCLAIM: (frozenset({Status.IN_PROGRESS}), Status.NEW),

@@ -1,4 +1,4 @@
-"""Whatever officers tap or type, in whatever order, the desk keeps CONTRACT.md's table."""
+"""Whatever officers tap or type, in whatever order, the desk keeps docs/chat.md's table of moves."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _data(action: str, code: str, extra: str) -> str:
 
 
 def replayed(events: list[tuple[str, str]]) -> str:
-    """The status CONTRACT.md's table gives after the timeline's moves, checking each one."""
+    """The status docs/chat.md's table of moves gives after the timeline's moves, checking each one."""
     status = Status.NEW
     for kind, details in events:
         if kind not in {m.value for m in Move}:

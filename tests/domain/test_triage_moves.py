@@ -1,4 +1,4 @@
-"""The triage state machine: exactly CONTRACT.md's moves, each on the timeline, nothing else."""
+"""The triage state machine: exactly docs/chat.md's moves, each on the timeline, nothing else."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests.factories import make_area, make_report
 
 OFFICER = Officer(identity="telegram:880001", name="Hùng Trần", chat="telegram:-1001000000111")
 
-# CONTRACT.md's table, written out again by hand so that a change to MOVES is caught.
+# docs/chat.md's table (The police's desk), written out again by hand so that a change to MOVES is caught.
 TABLE = {
     ("new", "claim"): "in_progress",
     ("new", "reject"): "rejected",
