@@ -24,7 +24,9 @@ def test_every_relative_link_leads_to_a_file_and_heading() -> None:
 
 
 def test_a_broken_anchor_is_caught(tmp_path: Path) -> None:
-    (tmp_path / "chat.md").write_text("# Chat\n\n## The police's desk\n\n```\n# not a heading\n```\n")
+    (tmp_path / "chat.md").write_text(
+        "# Chat\n\n## The police's desk\n\n```\n# not a heading\n```\n"
+    )
     page = tmp_path / "probe.md"
     page.write_text(
         "# Probe\n\n[ok](#probe) [desk](chat.md#the-polices-desk) [web](https://example.org)\n"
