@@ -46,7 +46,7 @@ HORIZON = 0.25  # seconds ahead that sends are booked: bounds what a crash can r
 # Calls started and not yet ended. Without a bound, a platform with no limit to pace us (a
 # local Bot API server) got thousands at once, queued in the HTTP client's pool, whose
 # bookkeeping then cost more than the calls (docs/benchmarks.md, sender capacity).
-MAX_IN_FLIGHT = 32
+MAX_IN_FLIGHT = 64
 IDLE_POLL = 0.2
 CHANNEL_PAUSE = 60.0
 TIDY_EVERY = 60.0  # seconds between forgetting the paces and pauses of quiet chats
@@ -164,8 +164,10 @@ class Sender:
         self._busy_chats -= self._released
         self._released.clear()
         room = MAX_IN_FLIGHT - len(self._tasks)
-        if room <= 0:
-            return False  # a send that ends wakes the next pass
+        if room < MAX_IN_FLIGHT // 2:
+            # A pass costs a query and a commit: it waits until half the calls have ended
+            # rather than book one row each time one ends. A send that ends wakes it.
+            return False
         due = await asyncio.to_thread(
             store.due_messages, self._db, limit=DUE_BATCH, channels=channels
         )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
+
+from bot.telegram.request import AiohttpRequest
 
 # Opt in to PTB's coming timedelta durations (RetryAfter.retry_after) instead of a warning.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -14,15 +15,15 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 def make_bot(*, token: str, api_url: str, timeout: float = 20.0) -> Bot:
     """A Bot whose calls go to `{api_url}/bot{token}/{method}` and files to `{api_url}/file/bot...`."""
     root = api_url.rstrip("/")
-    request = HTTPXRequest(
-        connection_pool_size=64,
+    request = AiohttpRequest(
+        connections=64,
         connect_timeout=timeout,
         read_timeout=timeout,
         write_timeout=timeout,
         pool_timeout=timeout,
     )
     # getUpdates holds its connection for the long-poll: it gets a request of its own.
-    updates_request = HTTPXRequest(connection_pool_size=2, read_timeout=60.0)
+    updates_request = AiohttpRequest(connections=2, read_timeout=60.0)
     return Bot(
         token=token,
         base_url=f"{root}/bot",
