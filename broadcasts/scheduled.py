@@ -86,8 +86,11 @@ class BroadcastClock:
             else:
                 self._pulse.passed()
                 wait = BUSY_SECONDS if done.sending else IDLE_SECONDS
+            # asyncio.timeout, not wait_for: wait_for drops a cancellation that arrives just as
+            # the wake-up does, and a leader stopping its duties would wait for this for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
 
     async def pass_once(self) -> Pass:
         """One pass, then the wake-ups of the broadcasts still to come."""

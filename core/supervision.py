@@ -200,9 +200,13 @@ class Supervisor:
         task = self._running.pop(name, None)
         if task is None:
             return
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        # asyncio.wait_for inside the task may swallow one cancellation (one that arrives as
+        # its wait ends): ask again until the task has ended.
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=1.0)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            task.result()
 
     def stopping(self) -> None:
         """Tell the supervisor that tasks ending from now on end on purpose."""

@@ -140,12 +140,10 @@ class LeaderDuties:
 
     async def stop(self) -> None:
         """Stop polling, the webhooks' registration, the broadcast clock and the scheduler."""
-        if self.broadcasts is not None:
-            self.broadcasts.stop()
-            self.broadcasts = None
         for record in (self._polling, self._registration, self._clock):
             if record is not None:
                 await self._service.supervisor.cancel(record.name)
+        self.broadcasts = None
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
