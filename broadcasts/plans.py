@@ -123,7 +123,9 @@ def fan_out_seconds(targets: list[TargetCount], *, settings: Settings) -> float:
     groups: dict[str, int] = {}
     for count in targets:
         groups[count.channel] = groups.get(count.channel, 0) + count.groups
-    return max(((n - 1) / pace[ch] for ch, n in groups.items() if n > 0), default=0.0)
+    # A channel of no platform (the demo's playground) is paced like Telegram.
+    default = settings.telegram_messages_per_second
+    return max(((n - 1) / pace.get(ch, default) for ch, n in groups.items() if n > 0), default=0.0)
 
 
 def audience_of(request: BroadcastRequest) -> Audience:

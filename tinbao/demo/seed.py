@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import Session
@@ -10,7 +11,9 @@ from sqlmodel import Session
 from bot.playground.cast import CHATS, HA, HUNG, LAN, MAI, MINH, Member
 from bot.reporting.police import route_report
 from bot.triage.cards import refresh_cards
-from core.db import Database
+from broadcasts.plans import BroadcastRequest
+from broadcasts.service import create_broadcast
+from core.db import Database, utcnow
 from core.sealing import Sealer
 from core.settings import Settings
 from domain.areas.importer import import_areas_csv
@@ -24,6 +27,9 @@ from domain.reports.triage import Move, Officer, apply_move
 
 AREAS_CSV = Path(__file__).resolve().parent / "demo-areas.csv"
 POLICE = "group-police"
+WARD = "DEMO-SL-TOHIEU"
+BROADCAST_CONTENT = "scam-fake-police"
+BROADCAST_AFTER = timedelta(seconds=45)
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ SAMPLES = (
 
 
 def seed_demo(db: Database, *, settings: Settings, sealer: Sealer) -> None:
-    """Import the demo areas, link the groups and file the sample reports."""
+    """Import the demo areas, link the groups, file the sample reports, schedule a broadcast."""
     imported = import_areas_csv(db, AREAS_CSV)
     if imported.errors:
         raise RuntimeError(f"the demo areas did not import: {imported.errors[0]}")
@@ -81,6 +87,17 @@ def seed_demo(db: Database, *, settings: Settings, sealer: Sealer) -> None:
         chats = {c.chat_id: _chat(session, c.chat_id) for c in CHATS}
         for sample in SAMPLES:
             _file(session, sample, chats, settings=settings, sealer=sealer)
+        # The ward's loudspeaker: a library warning reaches both residential groups shortly.
+        create_broadcast(
+            session,
+            BroadcastRequest(
+                areas=(WARD,),
+                content_id=BROADCAST_CONTENT,
+                send_at=utcnow() + BROADCAST_AFTER,
+                created_by="demo",
+            ),
+            settings=settings,
+        )
 
 
 def _chat(session: Session, chat_id: str) -> Chat:
