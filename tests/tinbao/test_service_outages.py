@@ -219,7 +219,12 @@ async def test_polling_starts_while_telegram_is_down_and_catches_up_when_it_retu
         assert inbox(running.db) == {str(update["update_id"]): ["done"]}
         tasks = (await running.client.get("/healthz")).json()["tasks"]
         assert tasks["telegram-polling"]["failures_in_a_row"] == 0
-        assert tasks["bot-profiles"]["last_pass"] is not None  # getMe asked again, answered
+
+        async def profiles_learnt() -> bool:  # getMe asked again, after its own backoff
+            tasks = (await running.client.get("/healthz")).json()["tasks"]
+            return tasks["bot-profiles"]["last_pass"] is not None
+
+        await until(profiles_learnt, "the bot's profile learnt once Telegram is back", 60.0)
         assert "telegram" in running.service.profiles
 
 
