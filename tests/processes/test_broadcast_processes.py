@@ -4,15 +4,12 @@ sends in flight, and two processes on one database send each run once."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, text
 
 from core.db import Database
 from domain.areas.models import AreaKind
@@ -23,29 +20,6 @@ from tests.processes.serve import CLEAN_EXITS, Launcher, ServeProcess, telegram_
 from tests.processes.test_crash_and_scale import wait_until
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-@pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[Launcher]:
-    launcher = Launcher(tmp_path)
-    yield launcher
-    launcher.close()
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    with FakeTelegram() as fake:
-        yield fake
-        assert fake.internal_errors == []
-        assert fake.violations == []
-
-
-@pytest.fixture
-def sql(database_url: str) -> Iterator[Engine]:
-    args = {"timeout": 30} if database_url.startswith("sqlite") else {}
-    engine = create_engine(database_url, poolclass=NullPool, connect_args=args)
-    yield engine
-    engine.dispose()
 
 
 def community_groups(database_url: str, count: int) -> list[str]:
@@ -119,6 +93,7 @@ async def test_broadcast_killed_mid_fan_out_repeats_at_most_the_sends_in_flight(
     print(f"\n[broadcast] kill -9 mid fan-out: {repeats} repeated of {in_flight} in flight")
     assert set(per_group) == set(groups)
     assert repeats <= in_flight
+    assert telegram.violations == []
     assert list(run_rows(sql).values()) == [1]
     await wait_until(
         lambda: (
@@ -153,6 +128,7 @@ async def test_broadcast_two_processes_on_one_database_send_each_run_once(
         (str(call.chat_id), call.params["text"]) for call in telegram.sent("sendMessage")
     )
     assert set(per_group_and_text.values()) == {1}
+    assert telegram.violations == []
     assert len(per_group_and_text) == len(groups) * len(ids)
     for process in processes:
         assert process.terminate() in CLEAN_EXITS

@@ -7,14 +7,12 @@ import asyncio
 import copy
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine, text
 
 from core.db import Database
 from domain.outbox.messages import Outgoing
@@ -32,31 +30,6 @@ TELEGRAM_PER_SECOND = 30
 # Replies differ at every step and switch language at the third: order shows in the texts.
 CONVERSATION = ("/start", "/help", "/lang en", "/help")
 PRIVATE_START = load_json(FIXTURES, "telegram/private_start.json")
-
-
-@pytest.fixture
-def launcher(tmp_path: Path) -> Iterator[Launcher]:
-    """Starts `tinbao serve` processes; kills any still running at the end."""
-    launcher = Launcher(tmp_path)
-    yield launcher
-    launcher.close()
-
-
-@pytest.fixture
-def telegram() -> Iterator[FakeTelegram]:
-    """A fake Bot API with Telegram's limits, shared by every process of a test."""
-    with FakeTelegram() as fake:
-        yield fake
-        assert fake.internal_errors == []
-
-
-@pytest.fixture
-def sql(database_url: str) -> Iterator[Engine]:
-    """A connection to the service's database, to read what it wrote, as an operator would."""
-    args = {"timeout": 30} if database_url.startswith("sqlite") else {}
-    engine = create_engine(database_url, poolclass=NullPool, connect_args=args)
-    yield engine
-    engine.dispose()
 
 
 def private_message(*, update_id: int, chat_id: int, text: str) -> dict[str, Any]:
