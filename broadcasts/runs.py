@@ -6,14 +6,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from broadcasts.cron import parse_cron
 from broadcasts.models import Broadcast, BroadcastRun, BroadcastStatus, RunStatus
 from broadcasts.plans import BroadcastError, audience_of_broadcast, lateness, release_time
-from broadcasts.service import OPEN_ROWS, pause_run, run_counts
+from broadcasts.service import OPEN_ROWS, move_deliveries, pause_run, run_counts, settled_status
 from broadcasts.targets import UnknownAreas, write_deliveries
 from broadcasts.texts import broadcast_text
 from broadcasts.timeline import SYSTEM, record
@@ -89,7 +89,7 @@ def advance_broadcasts(db: Database, *, settings: Settings, now: datetime | None
                     if status == RunStatus.PAUSED.value
                     else OutboxStatus.CANCELLED
                 )
-                _move(session, run_id, OutboxStatus.PENDING, to)
+                move_deliveries(session, run_id, (OutboxStatus.PENDING,), to)
     return done
 
 
@@ -236,9 +236,11 @@ def _keep_in_step(
         return
     quiet = settings.quiet
     if not run.urgent and quiet is not None and quiet.end_if_quiet(now) is not None:
-        _move(session, run_id, OutboxStatus.PENDING, OutboxStatus.HELD)
+        move_deliveries(session, run_id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
     else:
-        done.released += _move(session, run_id, OutboxStatus.HELD, OutboxStatus.PENDING)
+        done.released += move_deliveries(
+            session, run_id, (OutboxStatus.HELD,), OutboxStatus.PENDING
+        )
     if streak := _failures_in_a_row(session, run, limit=settings.broadcast_max_errors):
         reason = f"{settings.broadcast_max_errors} deliveries failed in a row; the last: {streak}"
         pause_run(session, run=run, reason=reason, now=now)
@@ -296,11 +298,7 @@ def _keep_in_step(
             )
         ).scalar_one()
         if not others:
-            broadcast.status = (
-                BroadcastStatus.SCHEDULED.value
-                if broadcast.next_run_at is not None
-                else BroadcastStatus.DONE.value
-            )
+            broadcast.status = settled_status(broadcast, sending=False)
             broadcast.updated_at = now
 
 
@@ -320,12 +318,3 @@ def _failures_in_a_row(session: Session, run: BroadcastRun, *, limit: int) -> st
     if len(outcomes) < limit or any(s != OutboxStatus.FAILED.value for s, _ in outcomes):
         return None
     return outcomes[0][1] or "unknown"
-
-
-def _move(session: Session, run_id: int, from_: OutboxStatus, to: OutboxStatus) -> int:
-    result = session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.run_id) == run_id, col(OutboxMessage.status) == from_.value)
-        .values(status=to.value)
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -203,7 +203,7 @@ def pause_broadcast(
 def pause_run(session: Session, *, run: BroadcastRun, reason: str, now: datetime | None) -> None:
     """Hold a run's unsent deliveries; what is in flight finishes."""
     assert run.id is not None
-    _move_rows(session, run.id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
+    move_deliveries(session, run.id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
     run.status = RunStatus.PAUSED.value
     run.reason = reason
 
@@ -223,7 +223,7 @@ def resume_broadcast(
         run.resumed_at = now
         run.reason = None
     broadcast.reason = None
-    broadcast.status = _settled_status(broadcast, sending=bool(runs))
+    broadcast.status = settled_status(broadcast, sending=bool(runs))
     record(session, broadcast_id=broadcast_id, kind="resumed", actor=actor, at=now)
     return _touched(broadcast, now)
 
@@ -238,7 +238,7 @@ def cancel_broadcast(
         raise BroadcastConflict(f"a broadcast that is {broadcast.status} cannot be cancelled")
     for run in _runs_in(session, broadcast_id, (RunStatus.SENDING, RunStatus.PAUSED)):
         assert run.id is not None
-        _move_rows(
+        move_deliveries(
             session, run.id, (OutboxStatus.PENDING, OutboxStatus.HELD), OutboxStatus.CANCELLED
         )
         run.status = RunStatus.CANCELLED.value
@@ -274,7 +274,7 @@ def retry_failed(
         run.status = RunStatus.SENDING.value
         broadcast.status = BroadcastStatus.SENDING.value
     else:  # stays paused: its held rows wait for resume with the rest
-        _move_rows(session, run.id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
+        move_deliveries(session, run.id, (OutboxStatus.PENDING,), OutboxStatus.HELD)
     run.resumed_at = now
     run.finished_at = None
     run.reason = None
@@ -291,7 +291,8 @@ def retry_failed(
     return int(retried)
 
 
-def _settled_status(broadcast: Broadcast, *, sending: bool) -> str:
+def settled_status(broadcast: Broadcast, *, sending: bool) -> str:
+    """What a broadcast is once nothing changes: sending, scheduled (a run to come) or done."""
     if sending:
         return BroadcastStatus.SENDING.value
     if broadcast.next_run_at is not None:
@@ -319,9 +320,10 @@ def _runs_in(
     )
 
 
-def _move_rows(
+def move_deliveries(
     session: Session, run_id: int, from_: Sequence[OutboxStatus], to: OutboxStatus
 ) -> int:
+    """Move a run's deliveries in the given states to another; how many moved."""
     result = session.execute(
         update(OutboxMessage)
         .where(
