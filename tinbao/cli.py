@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -76,6 +78,21 @@ def _require_schema(db: Database) -> None:
         raise _fail("the database has no schema yet: run `tinbao migrate` first")
     if revision != head_revision():
         raise _fail("the database schema is not the newest: run `tinbao migrate`")
+
+
+@contextmanager
+def _import_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error, and the callback an import reports to it."""
+    with typer.progressbar(length=1, label="importing", file=sys.stderr) as bar:
+        shown = 0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal shown
+            bar.length = total
+            bar.update(done - shown)
+            shown = done
+
+        yield progress
 
 
 @app.command()
@@ -202,14 +219,7 @@ def import_areas(
     settings = _settings()
     db = _database(settings)
     _require_schema(db)
-    with typer.progressbar(length=1, label="importing", file=sys.stderr) as bar:
-        state = {"done": 0}
-
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - state["done"])
-            state["done"] = done
-
+    with _import_progress() as progress:
         report = import_areas_csv(db, file, on_progress=progress)
     db.dispose()
     if report.errors:
@@ -237,14 +247,7 @@ def import_vietnam_areas(
     settings = _settings()
     db = _database(settings)
     _require_schema(db)
-    with typer.progressbar(length=1, label="importing", file=sys.stderr) as bar:
-        state = {"done": 0}
-
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - state["done"])
-            state["done"] = done
-
+    with _import_progress() as progress:
         try:
             report = import_vietnam(db, provinces=province, on_progress=progress)
         except DivisionsError as error:
