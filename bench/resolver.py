@@ -164,6 +164,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     found, cpu = _timed(session, text, scope)
                     hard = (province, forms[form](f.name)) in unclear[form]
                     cases[case].append((outcome(found, f.successors), cpu, hard))
+                # The dialogue's way: a list that spans provinces, or runs past a page, asks
+                # where the place lies, and the answer is read together with the place.
+                for where, scope, answer in (
+                    ("nationwide, then its province", (), short),
+                    ("in its province, then its former district", (province,), f.district),
+                ):
+                    found, cpu = _timed(session, f.name, scope)
+                    shown = {c.province.id for c in found.candidates if c.province}
+                    if found.area is None and (len(shown) > 1 or found.more):
+                        found, more_cpu = _timed(session, f"{f.name}, {answer}", scope)
+                        cpu += more_cpu
+                    hard = (province, forms["name"](f.name)) in unclear["name"]
+                    cases[f"phường X, {where} when asked"].append(
+                        (outcome(found, f.successors), cpu, hard)
+                    )
                 today = name_of[f.successors[0]]
                 for where, scope in (("in its province", (province,)), ("nationwide", ())):
                     found, cpu = _timed(session, today, scope)

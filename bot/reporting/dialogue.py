@@ -21,11 +21,12 @@ from bot.reporting.filing import confirm_or_file, show_summary
 from bot.reporting.limits import over_limit
 from bot.turn import Turn
 from domain.areas.location import close_call, nearest_areas
-from domain.areas.resolver import resolve_area
+from domain.areas.resolver import Resolution, names_a_region, resolve_area
 from domain.reports.drafts import draft_data, drop_draft, get_draft, save_draft, start_draft
 from domain.reports.models import Draft
 from domain.reports.urgency import is_emergency
 from domain.reports.when import read_when
+from domain.text import fold, has_diacritics
 
 
 class Step(StrEnum):
@@ -166,6 +167,7 @@ def _ask(turn: Turn, step: Step, data: dict[str, Any]) -> None:
             data.get("candidates", []),
             formers=data.get("formers", {}),
             more=bool(data.get("more")),
+            narrow=bool(data.get("narrow")),
         )
     elif step == Step.DESCRIPTION:
         prompts.ask_description(turn)
@@ -212,6 +214,13 @@ def _on_area(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
     if answer == "+" and data.get("more"):  # the next page of the same place
         answer, page = data.get("place", ""), data.get("page", 0) + 1
     resolution = resolve_area(turn.session, text=answer, provinces=provinces, page=page)
+    return _offer(turn, data, answer, page, resolution)
+
+
+def _offer(
+    turn: Turn, data: dict[str, Any], place: str, page: int, resolution: Resolution
+) -> str | None:
+    """Take the place if the text surely names one, else offer the candidates to pick from."""
     if resolution.area is not None:
         data["area_id"] = resolution.area.id
         return Step.DESCRIPTION
@@ -220,8 +229,28 @@ def _on_area(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
         return None
     data["candidates"] = [c.area.id for c in resolution.candidates]
     data["formers"] = {str(c.area.id): c.former for c in resolution.candidates if c.former}
-    data["place"], data["page"], data["more"] = answer, page, resolution.more
+    data["place"], data["page"], data["more"] = place, page, resolution.more
+    # A name that several provinces share, or more wards than a page ("phường 2"), is settled
+    # by where it lies: the resident is told they can simply type the province or district.
+    provinces_shown = {c.province.id for c in resolution.candidates if c.province}
+    data["narrow"] = len(provinces_shown) > 1 or resolution.more
     return Step.AREA_PICK
+
+
+def _on_narrowing(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+    """The answer names the province or former district of the place typed before: the two
+    read together ("phường 2" then "quận 3"); None when it does not narrow it."""
+    place = data.get("place")
+    if not place or not names_a_region(turn.session, answer):
+        return None
+    together = f"{place}, {answer.strip()}"
+    if not has_diacritics(place) or not has_diacritics(answer):
+        # Diacritics count only in text typed with them: one part typed without, both read so.
+        together = fold(together)
+    resolution = resolve_area(turn.session, text=together, provinces=turn.settings.provinces)
+    if resolution.area is None and not resolution.candidates:
+        return None
+    return _offer(turn, data, together, 0, resolution)
 
 
 def _on_area_pick(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
@@ -239,8 +268,8 @@ def _on_area_pick(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
     if number:
         data["area_id"] = candidates[number - 1]
         return Step.DESCRIPTION
-    # Not a number: read it as another try at the place.
-    return _on_area(turn, data, answer)
+    # Not a number: where the place lies, or another try at the place.
+    return _on_narrowing(turn, data, answer) or _on_area(turn, data, answer)
 
 
 def _on_description(turn: Turn, data: dict[str, Any], answer: str) -> str | None:

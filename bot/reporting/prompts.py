@@ -59,7 +59,12 @@ def ask_area_again(turn: Turn) -> None:
 
 
 def ask_area_pick(
-    turn: Turn, area_ids: list[int], *, formers: dict[str, str] | None = None, more: bool = False
+    turn: Turn,
+    area_ids: list[int],
+    *,
+    formers: dict[str, str] | None = None,
+    more: bool = False,
+    narrow: bool = False,
 ) -> None:
     """Offer the places the resident may mean, each with the area it lies in and, when the
     resident typed a former name, what the place was called."""
@@ -83,6 +88,11 @@ def ask_area_pick(
     if more:
         text += "\n+ " + _("More places of this name")
         buttons.append(Button("+ " + _("More places of this name"), "r:area:more"))
+    if narrow:  # places of this name in several provinces, or more than a page of them
+        text += "\n" + _(
+            "Or type the district (before 2025) or the province, for example \u201cquận 3\u201d "
+            "or \u201cThanh Hóa\u201d, and I will look only there."
+        )
     turn.reply(text, buttons=_rows(buttons, 1))
 
 

@@ -68,6 +68,17 @@ def province_ids(index: AreaIndex, provinces: Sequence[str]) -> frozenset[int]:
     return index.scopes[key]
 
 
+def names_a_region(session: Session, text: str) -> bool:
+    """Whether the text names a province (today's or a former one) or a former district: the
+    words that narrow a place people type ("Thanh Hóa", "quận 3")."""
+    index = area_index(session)
+    for place in index.places.get(core_of(text[:200]), []):
+        node = index.nodes.get(place.area_id or 0)
+        if place.area_id is None or (node is not None and node.kind == AreaKind.PROVINCE):
+            return True
+    return False
+
+
 def resolve_area(
     session: Session,
     *,

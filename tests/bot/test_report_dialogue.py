@@ -191,6 +191,63 @@ async def test_ambiguous_place_is_confirmed_from_a_list(
     assert texts_to(telegram, lan.user_id)[-1].startswith("Anh/chị mô tả sự việc")
 
 
+async def test_a_name_several_provinces_share_is_settled_by_typing_the_province(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    with running.db.session() as session:  # a nationwide deployment: no TINBAO_PROVINCES
+        for code, name in (("38", "Tỉnh Thanh Hóa"), ("25", "Tỉnh Phú Thọ")):
+            province = make_area(session, code=code, name=name, kind="province")
+            make_area(session, code=f"{code}-TD", name="Phường Tân Dân", parent=province)
+            make_area(session, code=f"{code}-X", name="Phường Hạc Thành", parent=province)
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "7", "phường Tân Dân"):
+        await lan.says(step)
+        await running.settle()
+    listing = texts_to(telegram, lan.user_id)[-1]
+    assert "Tỉnh Thanh Hóa" in listing and "Tỉnh Phú Thọ" in listing
+    assert "tỉnh/thành phố" in listing
+    await lan.says("thanh hoa")  # the province, typed without diacritics
+    await running.settle()
+    assert texts_to(telegram, lan.user_id)[-1].startswith("Anh/chị mô tả sự việc")
+    for step in ("Có người lạ đột nhập", "vừa xong", "xong", "1", "1"):
+        await lan.says(step)
+        await running.settle()
+    [report] = reports(running.db)
+    assert report["area_code"] == "38-TD"
+
+
+async def test_a_numbered_ward_of_many_districts_is_settled_by_typing_the_former_district(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    with running.db.session() as session:  # seven former "phường 2", one in each quận
+        city = make_area(session, code="79", name="Thành phố Hồ Chí Minh", kind="province")
+        for n, ward in enumerate(["Bàn Cờ", "Bình Tây", "Cầu Kiệu", "Chợ Quán", "Gia Định",
+                                  "Tân Sơn Hòa", "Vĩnh Hội"]):  # fmt: skip
+            district = ["quận 3", "quận 6", "quận Phú Nhuận", "quận 5", "quận Bình Thạnh",
+                        "quận Tân Bình", "quận 4"][n]  # fmt: skip
+            make_area(
+                session, code=f"79-{n}", name=f"Phường {ward}", parent=city,
+                aliases=[f"phường 2, {district}"],
+            )  # fmt: skip
+    lan = TelegramPerson(running)
+    for step in ("/baocao", "7", "phường 2"):
+        await lan.says(step)
+        await running.settle()
+    listing = texts_to(telegram, lan.user_id)[-1]
+    assert "Phường Tân Sơn Hòa" not in listing  # more than a page: the district settles it
+    assert "quận/huyện" in listing
+    await lan.says("Tân Bình")
+    await running.settle()
+    assert texts_to(telegram, lan.user_id)[-1].startswith("Anh/chị mô tả sự việc")
+    for step in ("Trộm xe máy trước cửa nhà", "vừa xong", "xong", "1", "1"):
+        await lan.says(step)
+        await running.settle()
+    [report] = reports(running.db)
+    assert report["area_code"] == "79-5"
+
+
 async def test_a_location_between_two_ward_centres_is_confirmed_and_former_names_shown(
     running: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:
