@@ -35,6 +35,7 @@ class Facts:
     # Whether the sender is a current member of the group (Telegram's getChatMember, cached);
     # None: not asked, or the platform cannot tell.
     sender_is_member: bool | None = None
+    chat_title: str | None = None  # the group's title as the platform gives it (a Zalo OA group)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ class Turn:
                 channel=ref.channel,
                 chat_id=ref.chat_id,
                 kind=ref.kind,
-                title=ref.title if ref.kind == ChatKind.GROUP.value else None,
+                title=(self.facts.chat_title or ref.title)
+                if ref.kind == ChatKind.GROUP.value
+                else None,
             )
         return self._chat
 

@@ -28,6 +28,7 @@ from bot.telegram.client import make_bot
 from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
 from bot.zalo_oa.client import ZaloOaClient
+from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database
 from core.leadership import Leadership, acquire_leadership, release_leadership
 from core.metrics import Metrics
@@ -130,6 +131,11 @@ class Service:
             telegram_bot=self.telegram_bot,
             fetcher=self.fetcher,
             member_check_seconds=self.settings.member_check_seconds,
+            oa_groups=(
+                OaGroupFacts(self.zalo_oa, ttl_seconds=self.settings.member_check_seconds)
+                if self.zalo_oa is not None
+                else None
+            ),
         )
         self.handler = UpdateHandler(
             db=self.db,

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from bot.sender.limits import ChannelLimits, Pacer
 from bot.sender.marks import SentMarks
+from bot.sender.mentions import into_group
 from bot.sender.outcomes import (
     ChannelDown,
     ChatGone,
@@ -250,7 +251,8 @@ class Sender:
 
     async def _deliver(self, delivery: Delivery, at: float) -> str | None:
         try:
-            return await self._transports[delivery.channel].deliver(delivery)
+            # The one place every text into a group passes: no relayed "[@...]" calls everyone.
+            return await self._transports[delivery.channel].deliver(into_group(delivery))
         finally:
             self._pacers[delivery.channel].ended(
                 delivery.chat_id, delivery.chat_kind, at, time.monotonic()

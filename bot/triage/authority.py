@@ -26,10 +26,13 @@ def covers(session: Session, *, chat: Chat, report: Report) -> bool:
 
 
 def is_member(turn: Turn) -> bool | None:
-    """Whether the sender belongs to the chat: asked of Telegram; on Zalo, a bot sees only
-    messages of a group's members, which is the only proof that platform gives."""
+    """Whether the sender belongs to the chat: asked of Telegram, and of the Zalo OA where it
+    lists a group's members; else a bot sees only messages of a group's members, which is the
+    only proof that platform gives."""
     if turn.event.chat.channel == Channel.TELEGRAM.value:
         return turn.facts.sender_is_member
+    if turn.event.chat.channel == Channel.ZALO_OA.value and turn.facts.sender_is_member is False:
+        return False
     return turn.event.sender is not None
 
 

@@ -1,0 +1,139 @@
+"""Zalo OA groups (GMF) as residents' and police groups: linking, reports, triage, authority."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from domain.chats.service import issue_link_code
+from tests.bot.oa_support import OaPerson, post_oa, with_oa
+from tests.bot.reporting_support import make_wards, reports
+from tests.fakes import FakeTelegram, FakeZalo, FakeZaloOa
+from tests.fakes.zalo_oa_events import OA_ID, group_event
+from tests.harness import ADMIN_TOKEN, Running, make_settings, serving, with_platforms
+
+RESIDENTS = "gmf_1001"  # "Tổ 5 Chiềng An", the residents' OA group
+POLICE = "gmf_2002"  # "Công an phường Chiềng An", the police's OA group
+LAN, TUAN, STRANGER = "4462276093349011405", "4462276093349017777", "4462276093349019999"
+RECEIVED = "Đã nhận tin báo {code}. Cảm ơn anh/chị đã báo tin!"
+
+
+@pytest.fixture
+def oa() -> Iterator[FakeZaloOa]:
+    """The fake OA with a residents' group and a police group (whose members Zalo lists)."""
+    with FakeZaloOa() as fake:
+        fake.add_group(RESIDENTS, "Tổ 5 Chiềng An", total_member=180)
+        fake.add_group(POLICE, "Công an phường Chiềng An", members=[TUAN, "4462276093349018888"])
+        yield fake
+
+
+@pytest.fixture
+async def ward(
+    database_url: str,
+    tmp_path: Path,
+    oa: FakeZaloOa,
+    platforms: tuple[FakeTelegram, FakeZalo],
+) -> AsyncIterator[Running]:
+    """The service with Telegram, the Zalo Bot and the OA on, and the wards of Sơn La."""
+    settings = make_settings(database_url, tmp_path, **with_platforms(platforms), **with_oa(oa))
+    async with serving(settings) as running:
+        make_wards(running.db)
+        yield running
+
+
+def code_for(running: Running, area: str, role: str) -> str:
+    """A fresh link code."""
+    with running.db.session() as session:
+        return issue_link_code(session, area_code=area, role=role).code
+
+
+async def link_oa_groups(ward: Running, oa: FakeZaloOa) -> None:
+    """Both OA groups linked to phường Chiềng An by /link typed in them (no mention)."""
+    admin = OaPerson(ward, oa, user_id=TUAN)
+    await admin.says(f"/link {code_for(ward, 'SL-CA', 'community')}", group=RESIDENTS)
+    await admin.says(f"/lienket {code_for(ward, 'SL-CA', 'triage')}", group=POLICE)
+    await ward.settle()
+
+
+async def test_oa_groups_are_linked_by_a_code_and_listed_with_their_titles(
+    ward: Running, oa: FakeZaloOa
+) -> None:
+    await link_oa_groups(ward, oa)
+    assert oa.group_texts(RESIDENTS) == ["Đã liên kết: nhóm này nay là nhóm cư dân của Chiềng An."]
+    assert oa.group_texts(POLICE) == [
+        "Đã liên kết: nhóm này nay là nhóm tiếp nhận tin báo của công an của Chiềng An."
+    ]
+    answer = await ward.client.get(
+        "/api/v1/chats", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    )
+    chats = {(c["channel"], c["chat_id"]): c for c in answer.json()["items"]}
+    assert chats["zalo-oa", RESIDENTS]["title"] == "Tổ 5 Chiềng An"
+    assert chats["zalo-oa", POLICE]["title"] == "Công an phường Chiềng An"
+    assert chats["zalo-oa", POLICE]["role"] == "triage"
+
+
+async def test_oa_residents_report_and_oa_police_work_the_card(
+    ward: Running, oa: FakeZaloOa
+) -> None:
+    await link_oa_groups(ward, oa)
+    lan = OaPerson(ward, oa, user_id=LAN)
+    await lan.says(
+        "/baocao Có người lạ cạy khóa xe máy ở ngõ 5 [@gmf_1001] [ @all]",
+        group=RESIDENTS,
+        shape="conversation_id",
+    )
+    await ward.settle()
+    [report] = reports(ward.db)
+    code = report["code"]
+    assert (report["area_code"], report["source"], report["channel"]) == (
+        "SL-CA",
+        "group",
+        "zalo-oa",
+    )
+    answer = oa.group_texts(RESIDENTS)[-1]
+    assert answer.startswith(RECEIVED.format(code=code))
+    assert f"/bosung {code}" in answer and LAN not in answer  # the code only, and a private invite
+    card = oa.group_texts(POLICE)[-1]
+    assert card.startswith(f"🆕 Tin báo {code} · ") and "cạy khóa xe máy" in card
+    tuan = OaPerson(ward, oa, user_id=TUAN)
+    stranger = OaPerson(ward, oa, user_id=STRANGER)
+    await stranger.says(f"/nhan {code}", group=POLICE, shape="recipient_id")
+    await ward.settle()
+    assert oa.group_texts(POLICE)[-1] == (
+        "Chỉ thành viên của nhóm tiếp nhận này mới xử lý được tin báo của nhóm."
+    )
+    assert reports(ward.db)[0]["status"] == "new"
+    await tuan.says(f"/nhan {code}", group=POLICE, shape="recipient_id")
+    await ward.settle()
+    assert reports(ward.db)[0]["status"] == "in_progress"
+    await tuan.says("/hangcho", group=POLICE)
+    await tuan.says("/thongke", group=POLICE)
+    await ward.settle()
+    queue, stats = oa.group_texts(POLICE)[-2:]
+    assert code in queue and "1" in stats
+    every_text = [c.params["message"]["text"] for c in oa.sent_to_group()]
+    assert not any("[@" in t or "[ @" in t for t in every_text)  # nobody mentions everyone
+
+
+async def test_oa_echoes_are_ignored_and_bad_signatures_refused(
+    ward: Running, oa: FakeZaloOa
+) -> None:
+    await link_oa_groups(ward, oa)
+    echo = group_event("oa_send_group_text", RESIDENTS, OA_ID, text="/report tự gửi")
+    assert (await post_oa(ward, echo)).status_code == 200
+    forged = group_event("user_send_group_text", RESIDENTS, LAN, text="/report giả mạo")
+    assert (await post_oa(ward, forged, signature="mac=" + "0" * 64)).status_code == 401
+    await ward.settle()
+    assert reports(ward.db) == []
+    with ward.db.engine.connect() as connection:
+        statuses = (
+            connection.execute(
+                text("SELECT status FROM inbox WHERE channel = 'zalo-oa' ORDER BY id")
+            )
+            .scalars()
+            .all()
+        )
+    assert statuses[-1] == "ignored"
