@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,14 +11,16 @@ from sqlalchemy import text
 
 from domain.chats.service import issue_link_code
 from tests.bot.oa_support import OaPerson, post_oa, with_oa
-from tests.bot.reporting_support import make_wards, reports
+from tests.bot.reporting_support import link, make_wards, reports
 from tests.fakes import FakeTelegram, FakeZalo, FakeZaloOa
 from tests.fakes.zalo_oa_events import OA_ID, group_event
 from tests.harness import ADMIN_TOKEN, Running, make_settings, serving, with_platforms
+from tests.webhooks.test_broadcasts_api import wait_for_status
 
 RESIDENTS = "gmf_1001"  # "Tổ 5 Chiềng An", the residents' OA group
 POLICE = "gmf_2002"  # "Công an phường Chiềng An", the police's OA group
 LAN, TUAN, STRANGER = "4462276093349011405", "4462276093349017777", "4462276093349019999"
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 RECEIVED = "Đã nhận tin báo {code}. Cảm ơn anh/chị đã báo tin!"
 
 
@@ -137,3 +140,28 @@ async def test_oa_echoes_are_ignored_and_bad_signatures_refused(
             .all()
         )
     assert statuses[-1] == "ignored"
+
+
+async def test_scheduled_broadcast_reaches_oa_groups_and_an_expired_one_stops(
+    ward: Running, oa: FakeZaloOa
+) -> None:
+    oa.add_group("gmf_3003", "Tổ 6 Chiềng An", expires_at=1_000)  # ran out long ago
+    await link_oa_groups(ward, oa)
+    with ward.db.session() as session:  # linked while its package still ran
+        link(session, channel="zalo-oa", chat_id="gmf_3003", area="SL-CA", role="community")
+    text = "Công an phường Chiềng An: không chuyển tiền cho người tự xưng công an."
+    send_at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    created = await ward.client.post(
+        "/api/v1/broadcasts",
+        json={"text": text, "areas": ["SL-CA"], "send_at": send_at, "channels": ["zalo-oa"]},
+        headers=AUTH,
+    )
+    assert created.status_code == 201, created.text
+    done = await wait_for_status(ward, created.json()["id"], "done")
+    assert (done["targets"], done["sent"], done["failed"]) == (2, 1, 1)
+    assert oa.group_texts(RESIDENTS)[-1] == text
+    assert oa.group_texts(POLICE)[-1] != text  # the police's group gets no broadcast
+    runs = (await ward.client.get(f"/api/v1/broadcasts/{done['id']}/runs", headers=AUTH)).json()
+    assert list(runs[0]["failures"]) == ["the Zalo OA group's package has expired"]
+    chats = (await ward.client.get("/api/v1/chats", headers=AUTH)).json()["items"]
+    assert {c["chat_id"]: c["active"] for c in chats}["gmf_3003"] is False
