@@ -11,16 +11,21 @@ from sqlalchemy import text
 
 from domain.chats.service import issue_link_code
 from tests.bot.oa_support import OaPerson, post_oa, with_oa
-from tests.bot.reporting_support import link, make_wards, reports
+from tests.bot.reporting_support import TRIAGE, ZALO_GROUP, link, make_wards, reports
 from tests.fakes import FakeTelegram, FakeZalo, FakeZaloOa
 from tests.fakes.zalo_oa_events import OA_ID, group_event
 from tests.harness import ADMIN_TOKEN, Running, make_settings, serving, with_platforms
+from tests.people import TelegramPerson, ZaloPerson, texts_to
 from tests.webhooks.test_broadcasts_api import wait_for_status
 
 RESIDENTS = "gmf_1001"  # "Tổ 5 Chiềng An", the residents' OA group
 POLICE = "gmf_2002"  # "Công an phường Chiềng An", the police's OA group
 LAN, TUAN, STRANGER = "4462276093349011405", "4462276093349017777", "4462276093349019999"
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+CLAIMED = (
+    "Công an phường đã tiếp nhận tin báo {code} của anh/chị và đang xử lý. "
+    "Cảm ơn anh/chị đã báo tin."
+)
 RECEIVED = "Đã nhận tin báo {code}. Cảm ơn anh/chị đã báo tin!"
 
 
@@ -165,3 +170,58 @@ async def test_scheduled_broadcast_reaches_oa_groups_and_an_expired_one_stops(
     assert list(runs[0]["failures"]) == ["the Zalo OA group's package has expired"]
     chats = (await ward.client.get("/api/v1/chats", headers=AUTH)).json()["items"]
     assert {c["chat_id"]: c["active"] for c in chats}["gmf_3003"] is False
+
+
+async def test_oa_residents_with_telegram_police(
+    ward: Running, oa: FakeZaloOa, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    tuan = OaPerson(ward, oa, user_id=TUAN)
+    await tuan.says(f"/link {code_for(ward, 'SL-TH', 'community')}", group=RESIDENTS)
+    await ward.settle()
+    lan = OaPerson(ward, oa, user_id=LAN)
+    await lan.says("Chào anh chị")  # Lan has written to the OA privately before
+    await lan.says("/report Hai thanh niên giật túi xách ở đầu ngõ 4 [@gmf_1001]", group=RESIDENTS)
+    await ward.settle()
+    code = str(reports(ward.db)[-1]["code"])
+    card = texts_to(telegram, TRIAGE)[-1]
+    assert card.startswith(f"🆕 Tin báo {code} · ") and "[@" not in card
+    officer = TelegramPerson(ward, user_id=880001, first_name="Hùng", last_name="Trần")
+    await officer.says(f"/claim {code}", group=TRIAGE)
+    await officer.says(f"/ask {code} Họ đi xe máy màu gì?", group=TRIAGE)
+    await ward.settle()
+    private = oa.texts_to(LAN)
+    assert CLAIMED.format(code=code) in private
+    assert any("Họ đi xe máy màu gì?" in t for t in private) and not any(
+        "Hùng" in t for t in private
+    )
+    await lan.says("Xe Wave màu đỏ, không biển số")
+    await ward.settle()
+    assert "Xe Wave màu đỏ, không biển số" in texts_to(telegram, TRIAGE)[-1]
+
+
+async def test_zalo_bot_residents_with_oa_police(
+    ward: Running, oa: FakeZaloOa, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    _, zalo = platforms
+    tuan = OaPerson(ward, oa, user_id=TUAN)
+    await tuan.says(f"/link {code_for(ward, 'SL-TH', 'triage')}", group=POLICE)
+    await ward.settle()
+    hoa = ZaloPerson(ward)
+    await hoa.says("/start")
+    await hoa.says("/report Có người lạ bán hàng giả ở chợ tổ 3 [@all]", group=ZALO_GROUP)
+    await ward.settle()
+    code = str(reports(ward.db)[-1]["code"])
+    card = oa.group_texts(POLICE)[-1]
+    assert card.startswith(f"🆕 Tin báo {code} · ") and "[@" not in card
+    await tuan.says(f"/nhan {code}", group=POLICE)
+    await tuan.says(f"/hoi {code} Anh/chị thấy họ lúc mấy giờ?", group=POLICE)
+    await ward.settle()
+    assert reports(ward.db)[-1]["status"] == "in_progress"
+    private = [str(c.params.get("text")) for c in zalo.sent("sendMessage", hoa.user_id)]
+    assert CLAIMED.format(code=code) in private
+    assert any("Anh/chị thấy họ lúc mấy giờ?" in t for t in private)
+    await hoa.says("Khoảng 9 giờ sáng [@gmf_2002]")
+    await ward.settle()
+    relayed = oa.group_texts(POLICE)[-1]
+    assert "Khoảng 9 giờ sáng" in relayed and "[@" not in relayed
