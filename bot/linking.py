@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from bot.events import Command
 from bot.reporting.police import route_waiting_reports
 from bot.turn import Turn
+from bot.zalo.groups import tell_zalo_group_limits
 from core.i18n import N_
 from domain.areas.models import Area
 from domain.chats.models import Channel, LinkCode, LinkRole
@@ -65,6 +66,8 @@ def link_group(turn: Turn, command: Command) -> None:
                 result.previous_role,
             )
         )
+        if turn.event.chat.channel == Channel.ZALO.value:
+            tell_zalo_group_limits(turn)
         if result.role == LinkRole.TRIAGE.value and result.area is not None and result.area.id:
             # Reports that found no police chat before this one was linked come to it now.
             route_waiting_reports(

@@ -45,6 +45,8 @@ class BotProfile:
     user_id: int | None = None
     username: str | None = None
     name: str | None = None
+    # The Zalo Bot's getMe `can_join_groups`; None: not said, or another platform.
+    joins_groups: bool | None = None
 
 
 @dataclass
