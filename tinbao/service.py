@@ -27,8 +27,8 @@ from bot.sender.zalo_oa import ZaloOaTransport
 from bot.telegram.client import make_bot
 from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
-from bot.zalo_oa.client import ZaloOaClient
 from bot.zalo.groups import zalo_bot_groups_note
+from bot.zalo_oa.client import ZaloOaClient
 from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database
 from core.leadership import Leadership, acquire_leadership, release_leadership
