@@ -15,6 +15,7 @@ from bot.sender.limits import ChannelLimits, Pacer
 from bot.sender.marks import SentMarks
 from bot.sender.mentions import into_group
 from bot.sender.outcomes import (
+    AwaitsWindow,
     ChannelDown,
     ChatGone,
     ChatMoved,
@@ -308,6 +309,8 @@ class Sender:
             await asyncio.to_thread(
                 self._follow_migration, channel, delivery.chat_id, error.new_chat_id
             )
+        elif isinstance(error, AwaitsWindow):
+            await asyncio.to_thread(store.wait_for_window, db, row_id=row_id, reason=error.reason)
         elif isinstance(error, ChatGone):
             await asyncio.to_thread(self._deactivate, channel, delivery.chat_id, error.reason)
             await asyncio.to_thread(store.mark_failed, db, row_id=row_id, reason=error.reason)

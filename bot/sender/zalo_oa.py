@@ -6,6 +6,7 @@ import logging
 
 from bot.sender.limits import ChannelLimits, zalo_limits
 from bot.sender.outcomes import (
+    AwaitsWindow,
     ChannelDown,
     ChatGone,
     Delivery,
@@ -31,6 +32,8 @@ ZALO_OA_PER_SECOND = 30.0
 # Error -32 (over the app's rate) says nothing about when: wait this long before that chat's next.
 ZALO_OA_RETRY_SECONDS = 5.0
 RATE_LIMITED = -32
+# Consultation messages reach only people who wrote to the OA within 7 days.
+OUTSIDE_WINDOW = frozenset({-230, -232})
 
 
 class ZaloOaTransport:
@@ -79,13 +82,14 @@ def _translate(error: ZaloOaApiError, *, retry_seconds: float) -> Exception:
         # The group's package ran out: nothing reaches it until the OA renews and relinks it.
         log.warning("a Zalo OA group's package has expired: it receives nothing more")
         return ChatGone("the Zalo OA group's package has expired")
+    if error.code in OUTSIDE_WINDOW:
+        # The person's next message opens the window again: the message waits for it.
+        return AwaitsWindow(reason)
     if error.code in TOKEN_REFUSED:  # refused again right after a refresh: the app lost access
         return ChannelDown(reason)
     if error.status >= 500:
         return Unavailable(reason)
-    # Outside the 7-day window (-230/-232) only this message misses: the chat stays active,
-    # and the person's next message opens the window again. Not a follower (-213) is Rejected
-    # too, not ChatGone: an unfollow arrives as its own webhook event and deactivates the chat
+    # Not a follower (-213) is Rejected, not ChatGone: an unfollow arrives as its own webhook event and deactivates the chat
     # already, and a chat deactivated here would come back only with a follow, refusing
     # answers meanwhile to someone who still writes to the OA.
     return Rejected(reason)

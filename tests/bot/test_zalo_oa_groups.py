@@ -225,3 +225,33 @@ async def test_zalo_bot_residents_with_oa_police(
     await ward.settle()
     relayed = oa.group_texts(POLICE)[-1]
     assert "Khoảng 9 giờ sáng" in relayed and "[@" not in relayed
+
+
+async def test_news_outside_the_seven_day_window_waits_for_the_next_message(
+    ward: Running, oa: FakeZaloOa
+) -> None:
+    oa.enforce_window = True
+    await link_oa_groups(ward, oa)
+    lan = OaPerson(ward, oa, user_id=LAN)
+    await lan.says("Chào anh chị")
+    await ward.settle()
+    hello, window = oa.texts_to(LAN)
+    assert hello.startswith("Xin chào! Đây là Tin báo")
+    assert "trong vòng 7 ngày" in window  # told on first contact when news can come
+    await lan.says("/report Có người lạ theo dõi nhà số 12 ngõ 5", group=RESIDENTS)
+    await ward.settle()
+    code = str(reports(ward.db)[-1]["code"])
+    oa.user_wrote(LAN, days_ago=8)  # Lan has not written to the OA for eight days
+    await OaPerson(ward, oa, user_id=TUAN).says(f"/nhan {code}", group=POLICE)
+    await ward.settle()
+    assert CLAIMED.format(code=code) not in oa.texts_to(LAN)
+    detail = (await ward.client.get(f"/api/v1/reports/{code}", headers=AUTH)).json()
+    [waiting] = detail["waiting_news"]
+    assert waiting["text"] == CLAIMED.format(code=code) and waiting["reason"].startswith("-230")
+    await lan.says("Có tin gì chưa ạ?")
+    await ward.settle()
+    private = oa.texts_to(LAN)
+    assert CLAIMED.format(code=code) in private
+    assert private.index(CLAIMED.format(code=code)) < len(private) - 1  # before the answer
+    detail = (await ward.client.get(f"/api/v1/reports/{code}", headers=AUTH)).json()
+    assert detail["waiting_news"] == []
