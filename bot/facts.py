@@ -78,7 +78,7 @@ class FactFinder:
                 evidence = fetched
             else:
                 problem = fetched.reason
-        member, title = None, None
+        member, title, name = None, None, None
         if in_group and event.chat.channel == Channel.TELEGRAM.value and _may_be_triage(event):
             member = await self._telegram_member(event)
         oa_group = self._oa_groups if event.chat.channel == Channel.ZALO_OA.value else None
@@ -86,13 +86,15 @@ class FactFinder:
             if isinstance(event, Command) and canonical(event.name) == "link":
                 title = await oa_group.title(event.chat.chat_id)
             if _may_be_triage(event) and event.sender is not None:
-                member = await oa_group.is_member(event.chat.chat_id, event.sender.user_id)
+                chat_id, user_id = event.chat.chat_id, event.sender.user_id
+                member, name = await oa_group.member(chat_id, user_id)
         return Facts(
             bot_is_admin=admin,
             evidence=evidence,
             evidence_problem=problem,
             sender_is_member=member,
             chat_title=title,
+            sender_name=name,
         )
 
     async def _telegram_member(self, event: Event) -> bool | None:

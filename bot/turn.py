@@ -36,6 +36,8 @@ class Facts:
     # None: not asked, or the platform cannot tell.
     sender_is_member: bool | None = None
     chat_title: str | None = None  # the group's title as the platform gives it (a Zalo OA group)
+    # The sender's name in the group's member list, where events carry none (a Zalo OA group).
+    sender_name: str | None = None
 
 
 @dataclass(frozen=True)

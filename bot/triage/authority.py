@@ -41,7 +41,11 @@ def officer_of(turn: Turn) -> Officer:
     sender = turn.event.sender
     assert sender is not None
     ref = turn.event.chat
-    name = sender.display_name or (f"@{sender.username}" if sender.username else sender.user_id)
+    name = (
+        sender.display_name
+        or turn.facts.sender_name
+        or (f"@{sender.username}" if sender.username else sender.user_id)
+    )
     return Officer(
         identity=f"{ref.channel}:{sender.user_id}",
         name=name,

@@ -19,8 +19,8 @@ class OaGroupFacts:
     def __init__(self, client: ZaloOaClient, *, ttl_seconds: float = 60.0) -> None:
         self._client = client
         self._ttl = ttl_seconds
-        # group id -> (members, or None where Zalo gives no list; monotonic time asked)
-        self._members: dict[str, tuple[frozenset[str] | None, float]] = {}
+        # group id -> (members' names by id, or None where Zalo gives no list; time asked)
+        self._members: dict[str, tuple[dict[str, str | None] | None, float]] = {}
 
     async def title(self, group_id: str) -> str | None:
         """The group's name as getgroup gives it; None when Zalo cannot say now."""
@@ -30,8 +30,9 @@ class OaGroupFacts:
             log.warning("could not ask Zalo for an OA group's name: %s", type(error).__name__)
             return None
 
-    async def is_member(self, group_id: str, user_id: str) -> bool | None:
-        """Whether the person is in the group's member list; None where Zalo gives none."""
+    async def member(self, group_id: str, user_id: str) -> tuple[bool | None, str | None]:
+        """Whether the person is in the group's member list (None where Zalo gives none),
+        and their name there."""
         now = time.monotonic()
         known = self._members.get(group_id)
         if known is None or now - known[1] >= self._ttl:
@@ -41,9 +42,11 @@ class OaGroupFacts:
                 log.warning(
                     "could not ask Zalo for an OA group's members: %s", type(error).__name__
                 )
-                return None
+                return None, None
             if len(self._members) > _FORGET_ABOVE:
                 self._members.clear()
             known = self._members[group_id] = (members, now)
         members = known[0]
-        return None if members is None else user_id in members
+        if members is None:
+            return None, None
+        return user_id in members, members.get(user_id)

@@ -63,22 +63,24 @@ async def get_group(client: ZaloOaClient, *, group_id: str) -> OaGroup:
     )
 
 
-async def group_members(client: ZaloOaClient, *, group_id: str) -> frozenset[str] | None:
-    """The group's members' ids, or None where Zalo does not list them."""
-    members: list[str] = []
+async def group_members(client: ZaloOaClient, *, group_id: str) -> dict[str, str | None] | None:
+    """The group's members (id -> name), or None where Zalo does not list them."""
+    members: dict[str, str | None] = {}
     try:
         while len(members) < MAX_GROUPS:
             params = {"group_id": group_id, "offset": len(members), "count": PAGE}
             data = await client.call("GET", "/v3.0/oa/group/listmember", params=params)
-            page = [id_text(m.get("user_id")) for m in data.get("members") or [] if _dict(m)]
-            members += [m for m in page if m is not None]
+            page = [m for m in data.get("members") or [] if isinstance(m, dict)]
+            for member in page:
+                if (user_id := id_text(member.get("user_id"))) is not None:
+                    members[user_id] = text_or_none(member.get("name")) or None
             if not page or len(members) >= (_int(data.get("total")) or 0):
                 break
     except ZaloOaApiError as error:
         if error.status != 200:
             raise
         return None  # Zalo refuses the list for this group: the link alone stands
-    return frozenset(members)
+    return members
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -117,6 +117,8 @@ async def test_oa_residents_report_and_oa_police_work_the_card(
     await tuan.says(f"/nhan {code}", group=POLICE, shape="recipient_id")
     await ward.settle()
     assert reports(ward.db)[0]["status"] == "in_progress"
+    # Named as the OA's member list names him, not by his Zalo id.
+    assert oa.group_texts(POLICE)[-1] == f"✔️ {code}: Thành viên 7777 đã nhận xử lý."
     await tuan.says("/hangcho", group=POLICE)
     await tuan.says("/thongke", group=POLICE)
     await ward.settle()
@@ -132,19 +134,21 @@ async def test_oa_echoes_are_ignored_and_bad_signatures_refused(
     await link_oa_groups(ward, oa)
     echo = group_event("oa_send_group_text", RESIDENTS, OA_ID, text="/report tự gửi")
     assert (await post_oa(ward, echo)).status_code == 200
+    await OaPerson(ward, oa, user_id=LAN).sends_photo("https://photo.zdn.vn/x.jpg", group=RESIDENTS)
     forged = group_event("user_send_group_text", RESIDENTS, LAN, text="/report giả mạo")
     assert (await post_oa(ward, forged, signature="mac=" + "0" * 64)).status_code == 401
     await ward.settle()
     assert reports(ward.db) == []
     with ward.db.engine.connect() as connection:
-        statuses = (
+        statuses = dict(
             connection.execute(
-                text("SELECT status FROM inbox WHERE channel = 'zalo-oa' ORDER BY id")
-            )
-            .scalars()
-            .all()
+                text("SELECT payload, status FROM inbox WHERE channel = 'zalo-oa'")
+            ).all()
         )
-    assert statuses[-1] == "ignored"
+    [echo_status] = [v for k, v in statuses.items() if "oa_send_group_text" in (k or "")]
+    assert echo_status == "ignored"
+    assert not any("giả mạo" in (k or "") for k in statuses)  # the forged one was not stored
+    assert oa.group_texts(RESIDENTS)[1:] == []  # the photo alone files nothing
 
 
 async def test_scheduled_broadcast_reaches_oa_groups_and_an_expired_one_stops(
@@ -255,3 +259,23 @@ async def test_news_outside_the_seven_day_window_waits_for_the_next_message(
     assert private.index(CLAIMED.format(code=code)) < len(private) - 1  # before the answer
     detail = (await ward.client.get(f"/api/v1/reports/{code}", headers=AUTH)).json()
     assert detail["waiting_news"] == []
+
+
+async def test_oa_triage_group_without_a_member_list_trusts_its_link(
+    ward: Running, oa: FakeZaloOa
+) -> None:
+    oa.add_group("gmf_5005", "Công an phường Tô Hiệu")  # Zalo lists no members for it
+    await OaPerson(ward, oa, user_id=TUAN).says(
+        f"/link {code_for(ward, 'SL-TH', 'triage')}", group="gmf_5005"
+    )
+    await ward.settle()
+    await OaPerson(ward, oa, user_id=LAN).says(
+        f"/link {code_for(ward, 'SL-TH', 'community')}", group=RESIDENTS
+    )
+    await OaPerson(ward, oa, user_id=LAN).says("/report Cháy bếp ở tổ 3", group=RESIDENTS)
+    await ward.settle()
+    code = str(reports(ward.db)[-1]["code"])
+    await OaPerson(ward, oa, user_id=STRANGER).says(f"/nhan {code}", group="gmf_5005")
+    await ward.settle()
+    assert reports(ward.db)[-1]["status"] == "in_progress"
+    assert oa.group_texts("gmf_5005")[-1] == f"✔️ {code}: {STRANGER} đã nhận xử lý."
