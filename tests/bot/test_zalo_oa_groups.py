@@ -140,7 +140,7 @@ async def test_oa_echoes_are_ignored_and_bad_signatures_refused(
     await ward.settle()
     assert reports(ward.db) == []
     with ward.db.engine.connect() as connection:
-        statuses = dict(
+        statuses: dict[str | None, str] = dict(
             connection.execute(
                 text("SELECT payload, status FROM inbox WHERE channel = 'zalo-oa'")
             ).all()
