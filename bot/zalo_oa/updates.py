@@ -126,7 +126,7 @@ def oa_events(body: object, *, received_at: datetime | None = None) -> list[Even
             # Say that a shape went unread, without the ids or text that would identify anyone.
             log.warning(
                 "ignored Zalo OA group event %s of an unknown shape (keys: %s)",
-                event_name,
+                event_name[:60],
                 ",".join(sorted(_shape(data))),
             )
             return []
