@@ -13,6 +13,7 @@ from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
 from bot.turn import BotProfile, Facts
+from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database, utcnow
 from core.sealing import Sealer
 from domain.chats.models import Channel, ChatKind, LinkRole
@@ -40,7 +41,9 @@ class FactFinder:
         telegram_bot: Bot | None,
         fetcher: EvidenceFetcher | None,
         member_check_seconds: float = 60.0,
+        oa_groups: OaGroupFacts | None = None,
     ) -> None:
+        self._oa_groups = oa_groups
         self._member_ttl = member_check_seconds
         # (chat id, user id) -> (is a member, monotonic time asked)
         self._members: dict[tuple[str, str], tuple[bool, float]] = {}
@@ -75,14 +78,23 @@ class FactFinder:
                 evidence = fetched
             else:
                 problem = fetched.reason
-        member = None
+        member, title, name = None, None, None
         if in_group and event.chat.channel == Channel.TELEGRAM.value and _may_be_triage(event):
             member = await self._telegram_member(event)
+        oa_group = self._oa_groups if event.chat.channel == Channel.ZALO_OA.value else None
+        if in_group and oa_group is not None:
+            if isinstance(event, Command) and canonical(event.name) == "link":
+                title = await oa_group.title(event.chat.chat_id)
+            if _may_be_triage(event) and event.sender is not None:
+                chat_id, user_id = event.chat.chat_id, event.sender.user_id
+                member, name = await oa_group.member(chat_id, user_id)
         return Facts(
             bot_is_admin=admin,
             evidence=evidence,
             evidence_problem=problem,
             sender_is_member=member,
+            chat_title=title,
+            sender_name=name,
         )
 
     async def _telegram_member(self, event: Event) -> bool | None:

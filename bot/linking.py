@@ -7,12 +7,14 @@ from sqlmodel import col, select
 from bot.events import Command
 from bot.reporting.police import route_waiting_reports
 from bot.turn import Turn
+from bot.zalo.groups import tell_zalo_group_limits
 from core.i18n import N_
 from domain.areas.models import Area
 from domain.chats.models import Channel, LinkCode, LinkRole
-from domain.chats.service import LinkOutcome, redeem_link_code
+from domain.chats.service import LinkOutcome, reactivate_chat, redeem_link_code
 from domain.codes import normalize_code
 
+_LINKED = frozenset({LinkOutcome.LINKED, LinkOutcome.REPLACED, LinkOutcome.SAME})
 ROLE_NAMES = {
     LinkRole.TRIAGE.value: N_("the police's triage group"),
     LinkRole.COMMUNITY.value: N_("a residents' group"),
@@ -40,7 +42,11 @@ def link_group(turn: Turn, command: Command) -> None:
             )
         )
         return
-    result = redeem_link_code(turn.session, chat=turn.chat(), typed=typed, now=turn.now)
+    chat = turn.chat()
+    result = redeem_link_code(turn.session, chat=chat, typed=typed, now=turn.now)
+    if result.outcome in _LINKED and chat.channel == Channel.ZALO_OA.value and not chat.active:
+        # An OA group stopped for an expired package: linked again once the OA renewed it.
+        reactivate_chat(turn.session, chat=chat)
     if result.outcome == LinkOutcome.UNKNOWN:
         turn.reply(_("I do not know this code. Please check it, or ask for a new one."))
     elif result.outcome == LinkOutcome.EXPIRED:
@@ -60,6 +66,8 @@ def link_group(turn: Turn, command: Command) -> None:
                 result.previous_role,
             )
         )
+        if turn.event.chat.channel == Channel.ZALO.value:
+            tell_zalo_group_limits(turn)
         if result.role == LinkRole.TRIAGE.value and result.area is not None and result.area.id:
             # Reports that found no police chat before this one was linked come to it now.
             route_waiting_reports(

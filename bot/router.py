@@ -27,7 +27,9 @@ from bot.triage.desk import handle_desk, is_desk_event
 from bot.turn import Turn
 from bot.welcome import choose_language, introduce, introduce_if_first, language_button, send_help
 from core.i18n import N_
+from domain.chats.models import Channel
 from domain.chats.service import migrate_chat, set_bot_membership
+from domain.outbox.service import release_awaiting_window
 from domain.reports.drafts import get_draft
 
 _DESK_ONLY = N_("This works only in a police triage group linked with /link.")
@@ -79,6 +81,11 @@ def _membership(turn: Turn, event: BotAdded | BotRemoved | BotPromoted) -> None:
 
 
 def _private(turn: Turn, event: Event) -> None:
+    if event.chat.channel == Channel.ZALO_OA.value:
+        # Writing opens Zalo's 7-day window again: what waited for it goes first.
+        release_awaiting_window(
+            turn.session, channel=event.chat.channel, chat_id=event.chat.chat_id
+        )
     first = introduce_if_first(turn)
     if isinstance(event, ButtonPress) and event.data.startswith("lang:"):
         language_button(turn, event)

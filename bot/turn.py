@@ -35,6 +35,9 @@ class Facts:
     # Whether the sender is a current member of the group (Telegram's getChatMember, cached);
     # None: not asked, or the platform cannot tell.
     sender_is_member: bool | None = None
+    chat_title: str | None = None  # the group's title as the platform gives it (a Zalo OA group)
+    # The sender's name in the group's member list, where events carry none (a Zalo OA group).
+    sender_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class BotProfile:
     user_id: int | None = None
     username: str | None = None
     name: str | None = None
+    # The Zalo Bot's getMe `can_join_groups`; None: not said, or another platform.
+    joins_groups: bool | None = None
 
 
 @dataclass
@@ -74,7 +79,9 @@ class Turn:
                 channel=ref.channel,
                 chat_id=ref.chat_id,
                 kind=ref.kind,
-                title=ref.title if ref.kind == ChatKind.GROUP.value else None,
+                title=(self.facts.chat_title or ref.title)
+                if ref.kind == ChatKind.GROUP.value
+                else None,
             )
         return self._chat
 

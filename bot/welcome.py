@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.events import ButtonPress, Command
 from bot.turn import Turn
 from core.i18n import LOCALES
+from domain.chats.models import Channel
 from domain.outbox.messages import Button
 from domain.people.service import note_first_contact, set_locale
 
@@ -35,6 +36,14 @@ def introduce(turn: Turn) -> None:
             "Type /help to see what you can do. Type /lang to change the language."
         )
     )
+    if turn.event.chat.channel == Channel.ZALO_OA.value:
+        turn.reply(
+            _(
+                "On Zalo, this Official Account may write to you only within 7 days of your "
+                "last message: news of your report comes within 7 days of your last message. "
+                "News that comes later waits, and is sent as soon as you write again."
+            )
+        )
 
 
 def send_help(turn: Turn) -> None:

@@ -16,6 +16,7 @@ from core.db import Database
 from core.settings import Settings, SettingsError, load_settings, resolve_secret_key
 from migrations.runner import current_revision, head_revision, upgrade_to_head
 from tinbao.broadcast_cli import broadcast_app
+from tinbao.zalo_oa_cli import zalo_oa_app
 
 app = typer.Typer(
     help="Tinbao: community reports from Zalo and Telegram groups to the ward police.",
@@ -28,6 +29,7 @@ areas_app = typer.Typer(
 )
 app.add_typer(areas_app, name="areas")
 app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(zalo_oa_app, name="zalo-oa")
 
 log = logging.getLogger("tinbao")
 

@@ -27,7 +27,9 @@ from bot.sender.zalo_oa import ZaloOaTransport
 from bot.telegram.client import make_bot
 from bot.turn import BotProfile
 from bot.zalo.client import ZaloBotClient
+from bot.zalo.groups import zalo_bot_groups_note
 from bot.zalo_oa.client import ZaloOaClient
+from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database
 from core.leadership import Leadership, acquire_leadership, release_leadership
 from core.metrics import Metrics
@@ -130,6 +132,11 @@ class Service:
             telegram_bot=self.telegram_bot,
             fetcher=self.fetcher,
             member_check_seconds=self.settings.member_check_seconds,
+            oa_groups=(
+                OaGroupFacts(self.zalo_oa, ttl_seconds=self.settings.member_check_seconds)
+                if self.zalo_oa is not None
+                else None
+            ),
         )
         self.handler = UpdateHandler(
             db=self.db,
@@ -309,7 +316,14 @@ class Service:
             try:
                 account = await self.zalo.get_me()
                 name = account.get("account_name")
-                self.profiles["zalo"] = BotProfile(name=str(name) if name else None)
+                joins = account.get("can_join_groups")
+                joins_groups = joins if isinstance(joins, bool) else None
+                self.profiles["zalo"] = BotProfile(
+                    name=str(name) if name else None, joins_groups=joins_groups
+                )
+                # Plainly, at start: many Zalo bots cannot join groups at all.
+                level = logging.WARNING if joins_groups is False else logging.INFO
+                log.log(level, "%s", zalo_bot_groups_note(joins_groups))
             except Exception as error:
                 failures.append(("Zalo", error))
         return failures

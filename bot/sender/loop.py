@@ -13,7 +13,9 @@ from typing import Protocol
 
 from bot.sender.limits import ChannelLimits, Pacer
 from bot.sender.marks import SentMarks
+from bot.sender.mentions import into_group
 from bot.sender.outcomes import (
+    AwaitsWindow,
     ChannelDown,
     ChatGone,
     ChatMoved,
@@ -250,7 +252,8 @@ class Sender:
 
     async def _deliver(self, delivery: Delivery, at: float) -> str | None:
         try:
-            return await self._transports[delivery.channel].deliver(delivery)
+            # The one place every text into a group passes: no relayed "[@...]" calls everyone.
+            return await self._transports[delivery.channel].deliver(into_group(delivery))
         finally:
             self._pacers[delivery.channel].ended(
                 delivery.chat_id, delivery.chat_kind, at, time.monotonic()
@@ -306,6 +309,8 @@ class Sender:
             await asyncio.to_thread(
                 self._follow_migration, channel, delivery.chat_id, error.new_chat_id
             )
+        elif isinstance(error, AwaitsWindow):
+            await asyncio.to_thread(store.wait_for_window, db, row_id=row_id, reason=error.reason)
         elif isinstance(error, ChatGone):
             await asyncio.to_thread(self._deactivate, channel, delivery.chat_id, error.reason)
             await asyncio.to_thread(store.mark_failed, db, row_id=row_id, reason=error.reason)

@@ -66,5 +66,9 @@ class Rejected(DeliveryError):
     """The platform refused this one message (bad request, never-opened private chat)."""
 
 
+class AwaitsWindow(DeliveryError):
+    """The platform may not write to this person now (Zalo OA's 7 days): keep it for later."""
+
+
 class ChannelDown(DeliveryError):
     """The whole channel cannot send (token refused): pause it, keep the messages."""

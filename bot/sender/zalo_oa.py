@@ -1,9 +1,19 @@
-"""Delivering outbox rows to people through the Zalo Official Account (consultation messages)."""
+"""Delivering outbox rows through the Zalo Official Account: to people, and into its GMF groups."""
 
 from __future__ import annotations
 
+import logging
+
 from bot.sender.limits import ChannelLimits, zalo_limits
-from bot.sender.outcomes import ChannelDown, Delivery, Rejected, RetryLater, Unavailable
+from bot.sender.outcomes import (
+    AwaitsWindow,
+    ChannelDown,
+    ChatGone,
+    Delivery,
+    Rejected,
+    RetryLater,
+    Unavailable,
+)
 from bot.zalo_oa.client import (
     MAX_TEXT,
     TOKEN_REFUSED,
@@ -12,13 +22,18 @@ from bot.zalo_oa.client import (
     ZaloOaClient,
     ZaloOaNetworkError,
 )
+from bot.zalo_oa.groups import PACKAGE_EXPIRED, send_group_text
 from domain.outbox.messages import MessageKind
+
+log = logging.getLogger(__name__)
 
 # Zalo allows 4,000 requests a minute per app (about 66 a second): 30 a second stays well under.
 ZALO_OA_PER_SECOND = 30.0
 # Error -32 (over the app's rate) says nothing about when: wait this long before that chat's next.
 ZALO_OA_RETRY_SECONDS = 5.0
 RATE_LIMITED = -32
+# Consultation messages reach only people who wrote to the OA within 7 days.
+OUTSIDE_WINDOW = frozenset({-230, -232})
 
 
 class ZaloOaTransport:
@@ -46,6 +61,10 @@ class ZaloOaTransport:
         if len(text) > MAX_TEXT:  # the outbox splits texts: this one came from elsewhere
             raise Rejected(f"text longer than {MAX_TEXT} characters")
         try:
+            if delivery.chat_kind == "group":  # texts made inert of "[@" by the sender's loop
+                return (
+                    await send_group_text(self.client, group_id=delivery.chat_id, text=text) or None
+                )
             return await self.client.send_text(user_id=delivery.chat_id, text=text) or None
         except ZaloOaNetworkError as error:
             raise Unavailable(str(error)) from None
@@ -59,13 +78,18 @@ def _translate(error: ZaloOaApiError, *, retry_seconds: float) -> Exception:
     reason = str(error)
     if error.code == RATE_LIMITED or error.status == 429:
         return RetryLater(reason, seconds=retry_seconds)
+    if error.code == PACKAGE_EXPIRED:
+        # The group's package ran out: nothing reaches it until the OA renews and relinks it.
+        log.warning("a Zalo OA group's package has expired: it receives nothing more")
+        return ChatGone("the Zalo OA group's package has expired")
+    if error.code in OUTSIDE_WINDOW:
+        # The person's next message opens the window again: the message waits for it.
+        return AwaitsWindow(reason)
     if error.code in TOKEN_REFUSED:  # refused again right after a refresh: the app lost access
         return ChannelDown(reason)
     if error.status >= 500:
         return Unavailable(reason)
-    # Outside the 7-day window (-230/-232) only this message misses: the chat stays active,
-    # and the person's next message opens the window again. Not a follower (-213) is Rejected
-    # too, not ChatGone: an unfollow arrives as its own webhook event and deactivates the chat
+    # Not a follower (-213) is Rejected, not ChatGone: an unfollow arrives as its own webhook event and deactivates the chat
     # already, and a chat deactivated here would come back only with a follow, refusing
     # answers meanwhile to someone who still writes to the OA.
     return Rejected(reason)

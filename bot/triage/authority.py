@@ -26,10 +26,13 @@ def covers(session: Session, *, chat: Chat, report: Report) -> bool:
 
 
 def is_member(turn: Turn) -> bool | None:
-    """Whether the sender belongs to the chat: asked of Telegram; on Zalo, a bot sees only
-    messages of a group's members, which is the only proof that platform gives."""
+    """Whether the sender belongs to the chat: asked of Telegram, and of the Zalo OA where it
+    lists a group's members; else a bot sees only messages of a group's members, which is the
+    only proof that platform gives."""
     if turn.event.chat.channel == Channel.TELEGRAM.value:
         return turn.facts.sender_is_member
+    if turn.event.chat.channel == Channel.ZALO_OA.value and turn.facts.sender_is_member is False:
+        return False
     return turn.event.sender is not None
 
 
@@ -38,7 +41,11 @@ def officer_of(turn: Turn) -> Officer:
     sender = turn.event.sender
     assert sender is not None
     ref = turn.event.chat
-    name = sender.display_name or (f"@{sender.username}" if sender.username else sender.user_id)
+    name = (
+        sender.display_name
+        or turn.facts.sender_name
+        or (f"@{sender.username}" if sender.username else sender.user_id)
+    )
     return Officer(
         identity=f"{ref.channel}:{sender.user_id}",
         name=name,

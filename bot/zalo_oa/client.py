@@ -59,7 +59,7 @@ class ZaloOaClient:
         self._app_secret = app_secret
         self._configured_refresh = initial_refresh_token
         self._configured_refused = False
-        self._send_url = f"{api_url.rstrip('/')}/v3.0/oa/message/cs"
+        self._api_url = api_url.rstrip("/")
         self._oauth_url = f"{oauth_url.rstrip('/')}/v4/oa/access_token"
         self._db = db
         self._sealer = sealer
@@ -75,16 +75,20 @@ class ZaloOaClient:
         if len(text) > MAX_TEXT:
             raise ValueError(f"a Zalo OA text holds at most {MAX_TEXT} characters")
         payload = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        data = await self.call("POST", "/v3.0/oa/message/cs", json=payload)
+        message_id = data.get("message_id")
+        return str(message_id) if message_id is not None else ""
+
+    async def call(self, method: str, path: str, **request: Any) -> dict[str, Any]:
+        """One OA API call with a fresh token (refreshed once if refused); its `data`."""
         token = await self.access_token()
         try:
-            data = await self._call(token, payload)
+            return await self._call(token, method, path, request)
         except ZaloOaApiError as error:
             if error.code not in TOKEN_REFUSED:
                 raise
             log.info("Zalo OA refused the access token (%s); refreshing once", error.code)
-            data = await self._call(await self._renew(stale=token), payload)
-        message_id = data.get("message_id")
-        return str(message_id) if message_id is not None else ""
+            return await self._call(await self._renew(stale=token), method, path, request)
 
     async def access_token(self) -> str:
         """A usable access token, refreshed first when missing or expiring within 5 minutes."""
@@ -156,8 +160,12 @@ class ZaloOaClient:
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
         }
-        body = await self._post(
-            self._oauth_url, "token refresh", data=form, headers={"secret_key": self._app_secret}
+        body = await self._request(
+            "POST",
+            self._oauth_url,
+            "token refresh",
+            data=form,
+            headers={"secret_key": self._app_secret},
         )
         access, refresh = body.get("access_token"), body.get("refresh_token")
         error = body.get("error")
@@ -175,10 +183,12 @@ class ZaloOaClient:
             expires_at=utcnow() + timedelta(seconds=_seconds(body.get("expires_in"))),
         )
 
-    async def _call(self, token: str, payload: dict[str, Any]) -> dict[str, Any]:
-        body = await self._post(
-            self._send_url, "send", json=payload, headers={"access_token": token}
-        )
+    async def _call(
+        self, token: str, method: str, path: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        what = "send" if method == "POST" else "read"
+        url = self._api_url + path
+        body = await self._request(method, url, what, headers={"access_token": token}, **request)
         error = body.get("error")
         if isinstance(error, int) and error != 0:
             message = str(body.get("message") or "refused")
@@ -186,10 +196,10 @@ class ZaloOaClient:
         data = body.get("data")
         return data if isinstance(data, dict) else {}
 
-    async def _post(self, url: str, what: str, **request: Any) -> dict[str, Any]:
-        """POST and return the JSON object; HTTP and network failures raise (without secrets)."""
+    async def _request(self, method: str, url: str, what: str, **request: Any) -> dict[str, Any]:
+        """Call and return the JSON object; HTTP and network failures raise (without secrets)."""
         try:
-            response = await self._http.post(url, **request)
+            response = await self._http.request(method, url, **request)
         except httpx.HTTPError as error:
             raise ZaloOaNetworkError(f"{type(error).__name__} during the {what}") from None
         try:

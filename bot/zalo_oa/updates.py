@@ -43,6 +43,10 @@ _MEDIA_KINDS = {
     "user_send_file": "document",
     "user_send_sticker": "sticker",
 }
+# A GMF group event is a private event's name with "_group" in it: user_send_group_text...
+_GROUP_PREFIX = "user_send_group_"
+# Integrations document the group's id in different places: the first present wins.
+_GROUP_ID_AT = (("recipient", "group_id"), ("message", "conversation_id"), ("recipient", "id"))
 
 
 def verify_signature(
@@ -93,10 +97,17 @@ def _user_id(event_name: str, body: dict[str, Any]) -> str | None:
     return _id_at(body, "sender", "id")
 
 
+def group_id(body: dict[str, Any]) -> str | None:
+    """A group event's group: recipient.group_id, else message.conversation_id, else recipient.id."""
+    return next((g for path in _GROUP_ID_AT if (g := _id_at(body, *path)) is not None), None)
+
+
 def update_keys(body: object) -> tuple[str, str]:
-    """The (update key, chat key): msg_id, else event name, sender and timestamp; the person."""
+    """The (update key, chat key): msg_id, else event name, sender and timestamp; the chat."""
     event_name, data = _event_name(body)
     user = _user_id(event_name, data)
+    if event_name.startswith(_GROUP_PREFIX):
+        user = group_id(data) or user
     msg_id = _id_at(data, "message", "msg_id")
     if msg_id is None:
         sender = _id_at(data, "sender", "id") or user or "-"
@@ -105,15 +116,28 @@ def update_keys(body: object) -> tuple[str, str]:
 
 
 def oa_events(body: object, *, received_at: datetime | None = None) -> list[Event]:
-    """The events of an OA webhook event; [] for kinds Tinbao does not use. Private chats only."""
+    """The events of an OA webhook event, in private chats and GMF groups; [] for unused kinds."""
     event_name, data = _event_name(body)
     user = _user_id(event_name, data)
+    chat = ChatRef(Channel.ZALO_OA.value, user or "", ChatKind.PRIVATE.value)
+    if event_name.startswith(_GROUP_PREFIX):
+        group = group_id(data)
+        if group is None or user is None or group == user:
+            # Say that a shape went unread, without the ids or text that would identify anyone.
+            log.warning(
+                "ignored Zalo OA group event %s of an unknown shape (keys: %s)",
+                event_name[:60],
+                ",".join(sorted(_shape(data))),
+            )
+            return []
+        chat = ChatRef(Channel.ZALO_OA.value, group, ChatKind.GROUP.value)
+        event_name = "user_send_" + event_name.removeprefix(_GROUP_PREFIX)
     if user is None:
         return []
     message = data.get("message")
     message = message if isinstance(message, dict) else {}
     fields = EventFields(
-        chat=ChatRef(Channel.ZALO_OA.value, user, ChatKind.PRIVATE.value),
+        chat=chat,
         sender=Person(user, None, None),
         message_id=id_text(message.get("msg_id")),
         sent_at=from_millis(data.get("timestamp"), default=received_at or datetime.now(UTC)),
@@ -129,8 +153,6 @@ def oa_events(body: object, *, received_at: datetime | None = None) -> list[Even
 
 def _events(event_name: str, message: dict[str, Any], fields: EventFields) -> list[Event]:
     text = text_or_none(message.get("text"))
-    # GMF group events (user_send_group_*) are not mapped: their shape is not documented
-    # well enough to tell the group from the person.
     match event_name:
         case "follow":
             return [BotAdded(as_admin=False, **fields)]
@@ -146,6 +168,15 @@ def _events(event_name: str, message: dict[str, Any], fields: EventFields) -> li
         case kind if kind in _MEDIA_KINDS:
             return _media(_MEDIA_KINDS[kind], text or None, message, fields)
     return []  # anonymous_send_*, oa_send_*, deliveries, seen receipts...
+
+
+def _shape(data: dict[str, Any]) -> list[str]:
+    """The body's key paths two levels deep: its shape, without any value."""
+    keys = []
+    for key, value in data.items():
+        inner = value if isinstance(value, dict) else {}
+        keys += [f"{key}.{k}" for k in inner] or [key]
+    return [key[:40] for key in keys[:30]]  # keys only, and few: a body cannot flood the log
 
 
 def _text(text: str, fields: EventFields) -> Event:

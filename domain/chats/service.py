@@ -95,6 +95,13 @@ def deactivate_chat(session: Session, *, channel: str, chat_id: str, reason: str
     return chat
 
 
+def reactivate_chat(session: Session, *, chat: Chat) -> Chat:
+    """Write to a chat again that was stopped (an OA group whose package was renewed)."""
+    chat.active, chat.inactive_reason, chat.updated_at = True, None, utcnow()
+    session.add(chat)
+    return chat
+
+
 def cancel_pending_messages(
     session: Session, *, channel: str, chat_id: str, reason: str | None
 ) -> int:

@@ -140,6 +140,16 @@ def mark_failed(db: Database, *, row_id: int, reason: str) -> None:
     _finish(db, row_id, status=OutboxStatus.FAILED, error=reason[:2000])
 
 
+def wait_for_window(db: Database, *, row_id: int, reason: str) -> None:
+    """Keep a row until its person writes again: Zalo's OA may not write to them now."""
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)  # type: ignore[arg-type]
+            .values(status=OutboxStatus.AWAITING_WINDOW.value, error=reason[:2000])
+        )
+
+
 def mark_dropped(db: Database, *, row_id: int, reason: str) -> None:
     """Record a row not sent on purpose (too old to make sense), with why."""
     _finish(db, row_id, status=OutboxStatus.CANCELLED, error=reason[:2000])

@@ -28,6 +28,9 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     HELD = "held"  # a broadcast delivery whose run is paused: pending again on resume
+    # A private message Zalo's OA may not send now (7 days since the person last wrote):
+    # pending again when the person next writes.
+    AWAITING_WINDOW = "awaiting_window"
 
 
 class OutboxMessage(SQLModel, table=True):

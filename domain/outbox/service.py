@@ -131,3 +131,29 @@ def ref_of_sent(session: Session, *, channel: str, chat_id: str, message_id: str
         .order_by(col(OutboxMessage.id).desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def release_awaiting_window(session: Session, *, channel: str, chat_id: str) -> int:
+    """The person wrote again: what waited for Zalo's 7-day window goes out now, in order."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.channel) == channel,
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status) == OutboxStatus.AWAITING_WINDOW.value,
+        )
+        .values(status=OutboxStatus.PENDING.value, not_before=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def awaiting_window(session: Session, *, ref: str) -> Sequence[OutboxMessage]:
+    """The messages of a ref (a report's news) waiting for their person's next message."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(
+            col(OutboxMessage.ref) == ref,
+            col(OutboxMessage.status) == OutboxStatus.AWAITING_WINDOW.value,
+        )
+        .order_by(col(OutboxMessage.id))
+    ).all()

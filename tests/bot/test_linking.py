@@ -127,7 +127,11 @@ async def test_link_binds_a_zalo_group_by_the_vietnamese_alias(
     await running.settle()
     assert links(running) == [("zalo", "g_7788990011", "SL-CA", "community")]
     assert texts_to(zalo, "g_7788990011") == [
-        "Đã liên kết: nhóm này nay là nhóm cư dân của Chiềng An."
+        "Đã liên kết: nhóm này nay là nhóm cư dân của Chiềng An.",
+        # Told plainly: a Zalo bot sees mentions only; the OA's groups see every message.
+        "Trên Zalo, bot chỉ thấy những tin nhắn trong nhóm có nhắc đến bot: anh/chị gõ "
+        "@bot.tinbao trước lệnh (ví dụ @bot.tinbao /baocao ...). Với nhóm cư dân, nên dùng các "
+        "nhóm của Zalo Official Account (OA) của phường: ở đó mọi tin nhắn đều đến được Tin báo.",
     ]
 
 

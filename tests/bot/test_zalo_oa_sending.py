@@ -196,7 +196,7 @@ async def test_zalo_oa_sender_pauses_the_channel_when_the_refresh_fails(
     assert oa.sent() == [] and oa.refreshes()
 
 
-@pytest.mark.parametrize("code", ["-230", "-232", "-213"])
+@pytest.mark.parametrize("code", ["-213"])
 async def test_zalo_oa_sender_fails_the_row_and_keeps_the_chat(
     db: Database, oa: FakeZaloOa, code: str
 ) -> None:
@@ -209,6 +209,25 @@ async def test_zalo_oa_sender_fails_the_row_and_keeps_the_chat(
     assert [(r.id, r.status) for r in found] == [(refused, "failed"), (delivered, "sent")]
     assert (found[0].error or "").startswith(f"{code}: User has not")
     assert found[1].platform_message_id and len(oa.sent(OTHER)) == 1
+    with db.session() as session:
+        chat = get_chat(session, channel="zalo-oa", chat_id=USER)
+    assert chat is not None and chat.active
+
+
+@pytest.mark.parametrize("code", ["-230", "-232"])
+async def test_zalo_oa_sender_keeps_a_message_outside_the_window_for_later(
+    db: Database, oa: FakeZaloOa, code: str
+) -> None:
+    with db.session() as session:
+        record_chat(session, channel="zalo-oa", chat_id=USER, kind="private")
+    oa.fail_next(code, user_id=USER)
+    waiting, delivered = put(db, USER, OTHER)
+    async with oa_client(db, oa) as client, sending(db, client):
+        found = await settle(
+            db, lambda rows: rows[0].status == "awaiting_window" and rows[1].status == "sent"
+        )
+    assert [(r.id, r.status) for r in found] == [(waiting, "awaiting_window"), (delivered, "sent")]
+    assert (found[0].error or "").startswith(f"{code}: User has not")
     with db.session() as session:
         chat = get_chat(session, channel="zalo-oa", chat_id=USER)
     assert chat is not None and chat.active

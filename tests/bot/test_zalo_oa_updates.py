@@ -176,7 +176,7 @@ def test_oa_other_events_are_ignored() -> None:
         events_of(_event("oa_send_text", {"msg_id": "m1", "text": "x"}, recipient={"id": USER}))
         == []
     )
-    assert events_of(_event("user_send_group_text", {"msg_id": "m1", "text": "x"})) == []
+    assert events_of(_event("oa_send_group_text", {"msg_id": "m1", "text": "x"})) == []
     assert events_of(_event("user_send_location", {"msg_id": "m1", "attachments": []})) == []
 
 

@@ -14,6 +14,15 @@ from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from ._server import JSON, load_fixture
+from .zalo_oa_groups import (
+    GET_PATHS,
+    GROUP_ERRORS,
+    GROUP_SEND_PATH,
+    OaGroup,
+    answer_get,
+    group_of,
+    send_group,
+)
 
 # FakeServer's machinery hands subclasses no request headers, and the OA API authenticates by
 # header (access_token, secret_key): hence this small server of its own.
@@ -33,7 +42,8 @@ SEND_ERRORS: dict[str, tuple[int, str]] = {
     "-213": (-213, "User has not followed the OA"),
     "-201": (-201, "Parameters are invalid"),
 }
-ERRORS = frozenset([*SEND_ERRORS, "500", "timeout"])
+ERRORS = frozenset([*SEND_ERRORS, *GROUP_ERRORS, "500", "timeout"])
+WINDOW_MS = 7 * 86_400_000  # consultation messages reach only who wrote within 7 days
 REFRESH_ERRORS = frozenset({"oauth", "500", "timeout"})
 
 
@@ -61,7 +71,7 @@ class OaCall:
 
 
 class FakeZaloOa:
-    """Fake openapi.zalo.me (message/cs) and oauth.zaloapp.com (access_token) at one root."""
+    """Fake openapi.zalo.me (message/cs, GMF groups) and oauth.zaloapp.com at one root."""
 
     def __init__(
         self,
@@ -84,6 +94,10 @@ class FakeZaloOa:
         self._scripted: dict[str | None, deque[tuple[str, float | None]]] = {}
         self._refresh_scripted: deque[str] = deque()
         self._server: ThreadingHTTPServer | None = None
+        self.groups: dict[str, OaGroup] = {}
+        # Who wrote to the OA when (ms): with `enforce_window`, sends to others answer -230.
+        self.last_message: dict[str, int] = {}
+        self.enforce_window = False
 
     @property
     def url(self) -> str:
@@ -124,6 +138,35 @@ class FakeZaloOa:
                 if user_id in (None, c.user_id)
             ]
 
+    def sent_to_group(self, group_id: str | None = None) -> list[OaCall]:
+        """Group messages delivered (error 0), optionally into one group."""
+        with self._lock:
+            return [
+                c
+                for c in self.calls
+                if c.path == GROUP_SEND_PATH and c.status == 200 and c.error == 0
+                if group_id in (None, c.user_id)
+            ]
+
+    def group_texts(self, group_id: str) -> list[str]:
+        """Texts the OA wrote into a group, in order."""
+        return [str(c.params["message"]["text"]) for c in self.sent_to_group(group_id)]
+
+    def texts_to(self, user_id: str) -> list[str]:
+        """Texts the OA wrote to a person, in order."""
+        return [str(c.params["message"]["text"]) for c in self.sent(user_id)]
+
+    def add_group(self, group_id: str, name: str, **details: Any) -> OaGroup:
+        """A GMF group of the OA (members, max_member, expires_at in ms, total_member)."""
+        with self._lock:
+            group = self.groups[group_id] = OaGroup(group_id, name, **details)
+            return group
+
+    def user_wrote(self, user_id: str, *, days_ago: float = 0.0) -> None:
+        """Record that the person wrote to the OA (opening Zalo's 7-day window)."""
+        with self._lock:
+            self.last_message[user_id] = _ms() - int(days_ago * 86_400_000)
+
     def refreshes(self) -> list[OaCall]:
         """Every token refresh asked for, answered or not."""
         with self._lock:
@@ -157,7 +200,7 @@ class FakeZaloOa:
         with self._lock:
             self.calls.append(call)
             try:
-                if path == SEND_PATH:
+                if path in (SEND_PATH, GROUP_SEND_PATH):
                     status, body, silence = self._send(call, headers, data)
                 elif path == OAUTH_PATH:
                     status, body, silence = self._refresh(call, headers, data)
@@ -167,7 +210,7 @@ class FakeZaloOa:
                 self.internal_errors.append(f"{path}: {exc!r}")
                 status, body, silence = 500, {"error": -1, "message": repr(exc)}, 0.0
             if not silence:
-                call.status, call.error = status, int(body.get("error") or 0)
+                call.status, call.error = status, int(str(body.get("error") or 0))
         return status, json.dumps(body, ensure_ascii=False).encode(), silence
 
     def _send(self, call: OaCall, headers: dict[str, str], data: bytes) -> tuple[int, JSON, float]:
@@ -178,6 +221,8 @@ class FakeZaloOa:
             return 200, _error("-201"), 0.0
         recipient = call.params.get("recipient")
         call.user_id = str(recipient.get("user_id")) if isinstance(recipient, dict) else None
+        if call.path == GROUP_SEND_PATH:
+            call.user_id = group_of(call.params)  # the group, for scripting and reading
         state = self._access.get(token or "", "revoked")
         if state != "valid":
             return 200, _error("-220" if state == "expired" else "-216"), 0.0
@@ -191,12 +236,34 @@ class FakeZaloOa:
             if name in ("-216", "-220"):  # the token really stops working
                 self._access[token or ""] = "revoked" if name == "-216" else "expired"
             return 200, _error(name), 0.0
+        if call.path == GROUP_SEND_PATH:
+            return 200, send_group(self.groups, call.params), 0.0
+        if self.enforce_window and call.user_id is not None:
+            wrote = self.last_message.get(call.user_id)
+            if wrote is None or _ms() - wrote > WINDOW_MS:
+                return 200, _error("-230"), 0.0
         message = call.params.get("message")
         text = message.get("text") if isinstance(message, dict) else None
         if not call.user_id or not isinstance(text, str) or not 1 <= len(text) <= 2000:
             return 200, _error("-201"), 0.0
         data_ = {"message_id": uuid.uuid4().hex, "user_id": call.user_id, "sent_time": _ms()}
         return 200, {"data": data_, "error": 0, "message": "Success"}, 0.0
+
+    def answer_get(self, path: str, headers: dict[str, str], query: str) -> tuple[int, bytes]:
+        """(HTTP status, JSON body) of a GMF read, authenticated by the access_token header."""
+        call = OaCall(path, dict(parse_qsl(query)), headers.get("access_token"), None, _now())
+        with self._lock:
+            self.calls.append(call)
+            call.user_id = call.params.get("group_id")
+            if path not in GET_PATHS:
+                status, body = 404, {"error": 404, "message": "Not Found"}
+            elif self._access.get(call.token or "", "revoked") != "valid":
+                state = self._access.get(call.token or "")
+                status, body = 200, _error("-220" if state == "expired" else "-216")
+            else:
+                status, body = 200, answer_get(self.groups, path, call.params)
+            call.status, call.error = status, int(str(body.get("error") or 0))
+        return status, json.dumps(body, ensure_ascii=False).encode()
 
     def _refresh(
         self, call: OaCall, headers: dict[str, str], data: bytes
@@ -245,8 +312,12 @@ class FakeZaloOa:
 
 
 def _error(name: str) -> JSON:
-    code, message = SEND_ERRORS[name]
+    code, message = SEND_ERRORS.get(name) or GROUP_ERRORS[name]
     return {"error": code, "message": message}
+
+
+def _now() -> float:
+    return time.monotonic()
 
 
 def _ms() -> int:
@@ -265,6 +336,16 @@ def _handler(fake: FakeZaloOa) -> type[BaseHTTPRequestHandler]:
                 fake._stopping.wait(silence)
                 self.close_connection = True
                 return
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            path, _, query = self.path.partition("?")
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body = fake.answer_get(path, headers, query)
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

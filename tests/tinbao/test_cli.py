@@ -45,7 +45,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 def test_cli_help_describes_every_command(tmp_path: Path) -> None:
     top = run(["--help"], tmp_path)
     assert top.returncode == 0
-    for command in ("migrate", "serve", "areas", "link-code", "demo"):
+    for command in ("migrate", "serve", "areas", "link-code", "demo", "zalo-oa"):
         assert command in top.stdout
         assert run([*command.split(), "--help"], tmp_path).returncode == 0
     assert "import" in run(["areas", "--help"], tmp_path).stdout

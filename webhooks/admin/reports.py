@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from domain.areas.models import Area
 from domain.areas.service import get_area
+from domain.outbox.service import awaiting_window
 from domain.people.service import identity_of
 from domain.reports.models import Category, Report, Status
 from domain.reports.queries import ReportFilter, list_reports
@@ -62,6 +63,14 @@ class EvidenceOut(BaseModel):
     longitude: float | None
 
 
+class WaitingNewsOut(BaseModel):
+    """A message to the reporter waiting for Zalo's 7-day window to open again."""
+
+    text: str
+    queued_at: Timestamp
+    reason: str | None
+
+
 class ReportDetail(ReportOut):
     """A report with its timeline, its evidence, and the reporter's name when they agreed."""
 
@@ -79,6 +88,8 @@ class ReportDetail(ReportOut):
     resolve_due_at: Timestamp | None
     events: list[EventOut]
     evidence: list[EvidenceOut]
+    # News for the reporter that Zalo's OA may not send yet: sent at their next message.
+    waiting_news: list[WaitingNewsOut] = []
 
 
 def _out(report: Report, area_code: str | None, files: int) -> dict[str, Any]:
@@ -198,4 +209,12 @@ def get_one_report(code: str, state: StateDep) -> ReportDetail:
             resolve_due_at=report.resolve_due_at,
             events=events,
             evidence=evidence,
+            waiting_news=[
+                WaitingNewsOut(
+                    text=str(json.loads(row.body).get("text", "")),
+                    queued_at=row.created_at,
+                    reason=row.error,
+                )
+                for row in awaiting_window(session, ref=f"report:{report.code}")
+            ],
         )
