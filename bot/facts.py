@@ -163,7 +163,7 @@ class FactFinder:
 def _may_be_triage(event: Event) -> bool:
     """Events that may be a police action: a card's button, a desk command, a reply to the bot."""
     if isinstance(event, ButtonPress):
-        return event.data.startswith("t:")
+        return event.data.startswith(("t:", "b:"))
     if isinstance(event, Command):
         return canonical(event.name) in TRIAGE_COMMANDS
     return (
