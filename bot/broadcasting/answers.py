@@ -66,11 +66,12 @@ class When:
     cron: str | None = None
 
 
-def without_mention(text: str, *, bot_name: str | None) -> str:
-    """The text without a leading mention of the bot ("@Tin báo 2" on Zalo)."""
+def without_mention(text: str, *, mentions: tuple[str, ...]) -> str:
+    """The text without a leading mention of the bot ("@Tin báo 2" in a Zalo group)."""
     text = text.strip()
-    if bot_name and text.casefold().startswith(f"@{bot_name.lstrip('@')}".casefold()):
-        return text[len(bot_name.lstrip("@")) + 1 :].strip()
+    for mention in mentions:
+        if mention and text.casefold().startswith(mention.casefold()):
+            return text[len(mention) :].strip()
     return text
 
 

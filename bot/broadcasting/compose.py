@@ -75,7 +75,11 @@ QUESTIONS = {
 def start_broadcast(turn: Turn, command: Command) -> None:
     """Open the officer's draft in this chat and ask for the message."""
     words = command.args.strip().casefold()
-    data: dict[str, Any] = {"test": words in TEST_WORDS, "urgent": words in URGENT_WORDS}
+    data: dict[str, Any] = {
+        "test": words in TEST_WORDS,
+        "urgent": words in URGENT_WORDS,
+        "mention": command.mention,
+    }
     _save(turn, Step.CHOICE, data)
     _ask(turn, Step.CHOICE, data)
 
@@ -103,7 +107,7 @@ def continue_composition(turn: Turn, draft: BroadcastDraft, chat: Chat) -> None:
             return
         _ask(turn, step, data, again=True)
         return
-    answer = _answer(turn, step)
+    answer = _answer(turn, step, data)
     if answer is None:
         _ask(turn, step, data, again=True)
         return
@@ -117,7 +121,7 @@ def continue_composition(turn: Turn, draft: BroadcastDraft, chat: Chat) -> None:
         _confirm(turn, draft, data, answer, chat)
 
 
-def _answer(turn: Turn, step: Step) -> str | None:
+def _answer(turn: Turn, step: Step, data: dict[str, Any]) -> str | None:
     """A typed answer, or a button's choice as the same typed answer."""
     event = turn.event
     if isinstance(event, ButtonPress):
@@ -125,7 +129,8 @@ def _answer(turn: Turn, step: Step) -> str | None:
         _b, key, choice = [*event.data.split(":", 2), "", ""][:3]
         return choice if key == BUTTON_KEYS[step] and choice else None
     if isinstance(event, TextMessage):
-        return without_mention(event.text, bot_name=turn.profile.name) or None
+        name = f"@{turn.profile.name}" if turn.profile.name else ""
+        return without_mention(event.text, mentions=(data.get("mention", ""), name)) or None
     return None
 
 

@@ -123,7 +123,8 @@ def _ask_reason(turn: Turn, number: int) -> None:
     """Ask for the reason of a refusal, in a message the officer replies to."""
     ref = turn.event.chat
     if not shows_replies(ref.channel):
-        turn.reply(turn._(USAGE["refuse"]))
+        usage = USAGE["refuse"]
+        turn.reply(turn._(usage))
         return
     enqueue(
         turn.session,

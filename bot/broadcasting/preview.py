@@ -12,6 +12,7 @@ from sqlmodel import Session
 from broadcasts.cron import parse_cron
 from broadcasts.plans import BroadcastRequest, Preview, preview
 from broadcasts.texts import request_text
+from core.i18n import N_
 from core.settings import Settings
 
 # "Now" is a moment later than the confirmation, since a broadcast's time must be to come.
@@ -69,13 +70,13 @@ def schedule_words(
 
 
 WEEKDAY_NAMES = {
-    0: "Sunday",
-    1: "Monday",
-    2: "Tuesday",
-    3: "Wednesday",
-    4: "Thursday",
-    5: "Friday",
-    6: "Saturday",
+    0: N_("Sunday"),
+    1: N_("Monday"),
+    2: N_("Tuesday"),
+    3: N_("Wednesday"),
+    4: N_("Thursday"),
+    5: N_("Friday"),
+    6: N_("Saturday"),
 }
 
 
