@@ -106,16 +106,9 @@ def _send_correction(
     edited = f"{_(EDITED)}\n\n{words}"
     edits = 0
     for channel, chat_id, message_id in reached:
-        # The correction goes even where the edit will fail (a message too old, or deleted).
-        enqueue(
-            session,
-            channel=channel,
-            chat_id=chat_id,
-            message=Outgoing(text=note),
-            lane=Lane.URGENT,
-            ref=f"bcorrect:{run.broadcast_id}",
-        )
         if has_buttons(channel) and message_id is not None:
+            # The edit first; the correction goes after it even when the edit fails (a message
+            # too old to edit, or deleted).
             enqueue(
                 session,
                 channel=channel,
@@ -125,4 +118,12 @@ def _send_correction(
                 lane=Lane.URGENT,
             )
             edits += 1
+        enqueue(
+            session,
+            channel=channel,
+            chat_id=chat_id,
+            message=Outgoing(text=note),
+            lane=Lane.URGENT,
+            ref=f"bcorrect:{run.broadcast_id}",
+        )
     return edits
