@@ -15,6 +15,15 @@ from domain.chats.models import Chat, shows_replies
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue, ref_of_sent
 
+BROADCAST_HELP = N_(
+    "Broadcasts to the residents' groups of this group's area:\n"
+    "/broadcast (/phatthanh): compose one, step by step; /broadcast test to try it here "
+    "first, /broadcast urgent for an urgent one\n"
+    "/approve NUMBER (/duyet): approve a colleague's broadcast\n"
+    "/refuse NUMBER reason (/khongduyet): refuse it\n"
+    "/correct NUMBER text (/dinhchinh): correct the last run that went out\n"
+    "/broadcasts (/dsphatthanh): the area's broadcasts; /broadcasts NUMBER for one"
+)
 BROADCAST_COMMANDS = frozenset({"broadcast", "approve", "refuse", "correct", "broadcasts"})
 PROMPT = "bprompt:refuse:"  # the ref of the question asking for a refusal's reason
 USAGE = {
