@@ -63,6 +63,9 @@ async def test_test_send_reaches_only_the_officers_own_group_and_is_no_run(
         )
         assert response.status_code == 200, response.text
         assert response.json()["triage_groups"] == [f"telegram:{WARD_TRIAGE}"]
+        everyone = {"text": WORDS, "areas": "all", "send_at": utcnow().isoformat(), "test": True}
+        refused = await running.client.post("/api/v1/broadcasts", json=everyone, headers=AUTH)
+        assert refused.status_code == 422 and "names its areas" in refused.text
         await running.settle()
         assert texts_to(telegram, WARD_TRIAGE)[-1].startswith("🧪 THỬ NGHIỆM")
         assert broadcasts(running) == [] and runs(running) == []
