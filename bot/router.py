@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.broadcasting.buttons import is_broadcast_button
 from bot.broadcasting.desk import handle_broadcast_event, is_broadcast_event
 from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import (
@@ -84,7 +85,9 @@ def _private(turn: Turn, event: Event) -> None:
     if isinstance(event, ButtonPress) and event.data.startswith("lang:"):
         language_button(turn, event)
         return
-    if isinstance(event, ButtonPress) and event.data.startswith(("t:", "b:")):
+    if isinstance(event, ButtonPress) and (
+        event.data.startswith("t:") or is_broadcast_button(event.data)
+    ):
         turn.answer_button(event.callback_id, turn._(_DESK_ONLY), alert=True)
         return
     if isinstance(event, ButtonPress):

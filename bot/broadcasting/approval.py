@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from bot.broadcasting.authority import may_act
+from bot.broadcasting.buttons import Action, BroadcastButton
 from bot.broadcasting.preview import local_time, schedule_words
 from bot.events import ButtonPress
 from bot.triage.authority import officer_of
@@ -20,6 +22,7 @@ from broadcasts.texts import broadcast_text
 from broadcasts.timeline import events_of
 from core.i18n import N_, gettext_for
 from core.settings import Settings
+from domain.areas.models import Area
 from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.service import enqueue
@@ -68,8 +71,8 @@ def submit(turn: Turn, request: BroadcastRequest, *, chat: Chat) -> Broadcast:
     if has_buttons(chat.channel):
         buttons = (
             (
-                Button(_("Approve"), f"b:y:{broadcast.id}"),
-                Button(_("Refuse"), f"b:n:{broadcast.id}"),
+                BroadcastButton(Action.APPROVE, str(broadcast.id)).button(_("Approve")),
+                BroadcastButton(Action.REFUSE, str(broadcast.id)).button(_("Refuse")),
             ),
         )
     enqueue(
@@ -92,6 +95,18 @@ def author_name(session: Session, broadcast: Broadcast) -> str:
     return broadcast.created_by
 
 
+def areas_text(session: Session, broadcast: Broadcast) -> str:
+    """The broadcast's areas by name, in the order given ("all" stays as it is)."""
+    codes = json.loads(broadcast.areas)
+    if not isinstance(codes, list):
+        return str(codes)
+    found = session.execute(
+        select(col(Area.code), col(Area.name)).where(col(Area.code).in_(codes))
+    ).all()
+    names: dict[str, str] = {str(code): str(name) for code, name in found}
+    return ", ".join(names.get(str(code), str(code)) for code in codes)
+
+
 def card_text(
     session: Session,
     broadcast: Broadcast,
@@ -107,11 +122,10 @@ def card_text(
         words = broadcast_text(session, broadcast, locale=settings.locale)
     except BroadcastError:
         words = "—"
-    areas = json.loads(broadcast.areas)
     lines = [
         _("📣 Broadcast {id} · {state}").format(id=broadcast.id, state=_(STATES[broadcast.status])),
         _("Written by: {name}").format(name=author_name(session, broadcast)),
-        _("Areas: {areas}").format(areas=", ".join(areas) if isinstance(areas, list) else areas),
+        _("Areas: {areas}").format(areas=areas_text(session, broadcast)),
         _("Goes: {when}").format(
             when=schedule_words(
                 _,

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from bot.broadcasting.answers import read_number, read_tag, read_when, without_mention
 from bot.broadcasting.approval import submit
+from bot.broadcasting.buttons import Action, BroadcastButton
 from bot.broadcasting.preview import foresee, preview_text, request_of
 from bot.broadcasting.testing import send_test
 from bot.commands import canonical
@@ -35,8 +36,10 @@ from domain.areas.resolver import resolve_area
 from domain.areas.service import ancestors
 from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button
+from domain.outbox.service import TEXT_LIMITS
 
 MIN_OWN_WORDS = 3  # fewer words are an odd answer, not a message to residents
+TEXT_LIMIT = min(TEXT_LIMITS.values())  # the broadcast goes to every channel: Zalo's 2,000
 MAX_AREAS = 8
 TEST_WORDS = {"test", "thu", "thunghiem", "thử", "thử nghiệm", "thunghiệm"}
 URGENT_WORDS = {"urgent", "khan", "khẩn", "khancap", "khẩn cấp"}
@@ -51,8 +54,13 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-# The letter of each step's buttons: a button left from another step is an odd answer.
-BUTTON_KEYS = {Step.CHOICE: "m", Step.TARGET: "a", Step.WHEN: "w", Step.CONFIRM: "k"}
+# The buttons of each step: a button left from another step is an odd answer.
+BUTTON_ACTIONS = {
+    Step.CHOICE: Action.MESSAGE,
+    Step.TARGET: Action.AREA,
+    Step.WHEN: Action.WHEN,
+    Step.CONFIRM: Action.CONFIRM,
+}
 QUESTIONS = {
     Step.CHOICE: N_(
         "What should the broadcast say? Type the number of a library message, a topic "
@@ -126,8 +134,8 @@ def _answer(turn: Turn, step: Step, data: dict[str, Any]) -> str | None:
     event = turn.event
     if isinstance(event, ButtonPress):
         turn.answer_button(event.callback_id)
-        _b, key, choice = [*event.data.split(":", 2), "", ""][:3]
-        return choice if key == BUTTON_KEYS[step] and choice else None
+        pressed = BroadcastButton.decode(event.data)
+        return pressed.value if pressed and pressed.action == BUTTON_ACTIONS[step] else None
     if isinstance(event, TextMessage):
         name = f"@{turn.profile.name}" if turn.profile.name else ""
         return without_mention(event.text, mentions=(data.get("mention", ""), name)) or None
@@ -145,6 +153,13 @@ def _choose(turn: Turn, data: dict[str, Any], answer: str) -> None:
         _ask(turn, Step.CHOICE, data)
         return
     elif len(answer.split()) >= MIN_OWN_WORDS:
+        if len(answer.strip()) > TEXT_LIMIT:
+            too_long = turn._(
+                "The text has {n} characters; at most {limit} fit in one message. "
+                "Please shorten it."
+            )
+            turn.reply(too_long.format(n=len(answer.strip()), limit=TEXT_LIMIT), quote=True)
+            return
         data["text"], data["content"] = answer.strip(), None
     else:
         _ask(turn, Step.CHOICE, data, again=True)
@@ -289,7 +304,9 @@ def _ask(
             choices = [(_("Now"), "1")]
         elif step == Step.CONFIRM:
             choices = [(_("Confirm"), "1"), (_("Cancel"), "2")]
-        buttons = tuple((Button(label[:60], f"b:{BUTTON_KEYS[step]}:{n}"),) for label, n in choices)
+        buttons = tuple(
+            (BroadcastButton(BUTTON_ACTIONS[step], n).button(label),) for label, n in choices
+        )
     turn.reply("\n\n".join(lines), buttons=buttons)
 
 

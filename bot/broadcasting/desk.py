@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.broadcasting.approval import decide
+from bot.broadcasting.buttons import Action, BroadcastButton, is_broadcast_button
 from bot.broadcasting.compose import continue_composition, open_composition, start_broadcast
 from bot.broadcasting.correction import correct_broadcast
 from bot.broadcasting.listing import show_broadcasts
@@ -40,7 +41,7 @@ def is_broadcast_event(turn: Turn, event: Event) -> bool:
     if isinstance(event, Command) and canonical(event.name) in BROADCAST_COMMANDS:
         return True
     if isinstance(event, ButtonPress):
-        return event.data.startswith("b:")
+        return is_broadcast_button(event.data)
     if event.sender is None or event.edited:
         return False
     if isinstance(event, Command):
@@ -112,10 +113,10 @@ def _command(turn: Turn, command: Command, chat: Chat) -> None:
 
 
 def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
-    parts = press.data.split(":")
-    if len(parts) == 3 and parts[1] in {"y", "n"} and parts[2].isdigit():
-        number = int(parts[2])
-        if parts[1] == "y":
+    pressed = BroadcastButton.decode(press.data)
+    if pressed is not None and pressed.action in {Action.APPROVE, Action.REFUSE}:
+        number = int(pressed.value)
+        if pressed.action == Action.APPROVE:
             decide(turn, broadcast_id=number, chat=chat, approve=True, reason="")
         else:
             turn.answer_button(press.callback_id)

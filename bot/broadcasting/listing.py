@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from bot.broadcasting.approval import STATES, author_name
+from bot.broadcasting.approval import STATES, areas_text, author_name
 from bot.broadcasting.authority import may_act
 from bot.broadcasting.preview import local_time
 from bot.turn import Turn
@@ -112,11 +112,10 @@ def broadcast_lines(
 ) -> list[str]:
     """One broadcast as `/broadcasts ID` shows it; each part a few lines, easy to add to."""
     assert broadcast.id is not None
-    areas = json.loads(broadcast.areas)
     lines = [
         _("📣 Broadcast {id} · {state}").format(id=broadcast.id, state=_(STATES[broadcast.status])),
         _("Written by: {name}").format(name=author_name(session, broadcast)),
-        _("Areas: {areas}").format(areas=", ".join(areas) if isinstance(areas, list) else areas),
+        _("Areas: {areas}").format(areas=areas_text(session, broadcast)),
     ]
     upcoming = next_send_at(broadcast, settings=settings)
     if upcoming is not None:

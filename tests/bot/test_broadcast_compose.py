@@ -74,6 +74,7 @@ async def test_broadcast_from_the_library_is_previewed_approved_by_a_second_offi
         card_id, card = last_message(telegram, WARD_TRIAGE)
         assert card["text"].startswith(f"📣 Tin phát thanh {number} · chờ duyệt")
         assert "Người soạn: Hùng Trần" in card["text"]
+        assert "Địa bàn: Tô Hiệu" in card["text"]
         assert buttons(card) == [f"b:y:{number}", f"b:n:{number}"]
 
         await press(running, author, f"b:y:{number}", message_id=card_id, chat_id=WARD_TRIAGE)
@@ -136,6 +137,9 @@ async def test_broadcast_of_own_words_on_zalo_by_typed_answers_approved_from_the
         await officer.says("hả", group=ZALO_TRIAGE)  # an odd answer: the question again
         await running.settle()
         assert last_text(zalo, ZALO_TRIAGE).startswith("Tôi chưa hiểu câu trả lời này.")
+        await officer.says("Cảnh giác " * 210, group=ZALO_TRIAGE)  # 2,100 characters
+        await running.settle()
+        assert last_text(zalo, ZALO_TRIAGE).startswith("Nội dung có 2099 ký tự; ")
         await officer.says(words, group=ZALO_TRIAGE)
         await running.settle()
         assert "Gửi đến địa bàn nào?" in last_text(zalo, ZALO_TRIAGE)
