@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 from bot.broadcasting.authority import may_act
 from bot.triage.authority import officer_of
 from bot.turn import Turn
-from broadcasts.models import Broadcast, BroadcastRun
+from broadcasts.models import Broadcast, BroadcastRun, RunStatus
 from broadcasts.plans import BroadcastError, check_text
 from broadcasts.service import latest_run
 from broadcasts.timeline import record
@@ -59,6 +59,13 @@ def correct_broadcast(turn: Turn, *, broadcast_id: int, words: str, chat: Chat) 
         return
     run = latest_run(turn.session, broadcast_id=broadcast_id)
     reached = delivered(turn.session, run_id=run.id) if run is not None and run.id else []
+    if run is not None and run.status == RunStatus.SENDING.value:
+        # A correction now would miss the groups still to get the first words.
+        text = _("Broadcast {id} is still being sent; correct it when its run has ended.").format(
+            id=broadcast_id
+        )
+        turn.reply(text, quote=True)
+        return
     if run is None or not reached:
         text = _("Broadcast {id} has no run that reached a group yet.").format(id=broadcast_id)
         turn.reply(text, quote=True)
