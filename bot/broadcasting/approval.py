@@ -16,8 +16,9 @@ from bot.triage.authority import officer_of
 from bot.turn import Turn
 from broadcasts.approval import approve_broadcast, refuse_broadcast, waiting_broadcast
 from broadcasts.models import Broadcast, BroadcastStatus
-from broadcasts.plans import BroadcastError, BroadcastRequest
+from broadcasts.plans import BroadcastError, BroadcastRequest, audience_of_broadcast
 from broadcasts.service import BroadcastConflict, BroadcastNotFound, create_broadcast
+from broadcasts.targets import UnknownAreas, count_targets
 from broadcasts.texts import broadcast_text
 from broadcasts.timeline import events_of
 from core.i18n import N_, gettext_for
@@ -107,6 +108,14 @@ def areas_text(session: Session, broadcast: Broadcast) -> str:
     return ", ".join(names.get(str(code), str(code)) for code in codes)
 
 
+def _groups_now(session: Session, broadcast: Broadcast) -> int:
+    """How many community groups the broadcast would reach if it went now."""
+    try:
+        return sum(c.groups for c in count_targets(session, audience_of_broadcast(broadcast)))
+    except UnknownAreas:
+        return 0
+
+
 def card_text(
     session: Session,
     broadcast: Broadcast,
@@ -125,7 +134,9 @@ def card_text(
     lines = [
         _("📣 Broadcast {id} · {state}").format(id=broadcast.id, state=_(STATES[broadcast.status])),
         _("Written by: {name}").format(name=author_name(session, broadcast)),
-        _("Areas: {areas}").format(areas=areas_text(session, broadcast)),
+        _("Areas: {areas} ({groups} groups now)").format(
+            areas=areas_text(session, broadcast), groups=_groups_now(session, broadcast)
+        ),
         _("Goes: {when}").format(
             when=schedule_words(
                 _,

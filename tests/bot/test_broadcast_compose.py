@@ -74,7 +74,7 @@ async def test_broadcast_from_the_library_is_previewed_approved_by_a_second_offi
         card_id, card = last_message(telegram, WARD_TRIAGE)
         assert card["text"].startswith(f"📣 Tin phát thanh {number} · chờ duyệt")
         assert "Người soạn: Hùng Trần" in card["text"]
-        assert "Địa bàn: Tô Hiệu" in card["text"]
+        assert "Địa bàn: Tô Hiệu (hiện có 2 nhóm)" in card["text"]
         assert buttons(card) == [f"b:y:{number}", f"b:n:{number}"]
 
         await press(running, author, f"b:y:{number}", message_id=card_id, chat_id=WARD_TRIAGE)
@@ -251,3 +251,23 @@ async def until_created(running: Running) -> dict[str, Any]:
     """The first broadcast once it exists."""
     await until(lambda: bool(broadcasts(running)), what="a broadcast created")
     return broadcasts(running)[0]
+
+
+async def test_second_officer_approves_by_the_cards_button(
+    database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, zalo = platforms
+    words = "Cảnh giác với cuộc gọi giả danh công an"
+    async with ward_serving(database_url, tmp_path, platforms) as running:
+        for answer in ["/phatthanh", words, "1", "1", "1"]:
+            await hung(running).says(answer, group=WARD_TRIAGE)
+        await running.settle()
+        number = broadcasts(running)[0]["id"]
+        card_id, _card = last_message(telegram, WARD_TRIAGE)
+        await press(running, lan(running), f"b:y:{number}", message_id=card_id, chat_id=WARD_TRIAGE)
+        await done(running, number)
+        assert button_answers(telegram)[-1]["text"].startswith(
+            f"Tin phát thanh {number}: Lan Phạm đã duyệt; gửi lúc "
+        )
+        assert texts_to(telegram, GROUP) == [words] and texts_to(zalo, ZALO_GROUP) == [words]
+        assert buttons(telegram.messages[(str(WARD_TRIAGE), card_id)]) == []
