@@ -24,12 +24,19 @@ ALIASES = {
     "molai": "reopen",
     "hangcho": "queue",
     "thongke": "stats",
+    # Broadcasts from the police's desk; /tuchoi is taken by reports, hence /khongduyet.
+    "phatthanh": "broadcast",
+    "duyet": "approve",
+    "khongduyet": "refuse",
+    "dinhchinh": "correct",
+    "dsphatthanh": "broadcasts",
 }
 
 # Commands of a triage chat.
 TRIAGE_COMMANDS = frozenset(
     {"claim", "unclaim", "ask", "transfer", "duplicate", "reject", "resolve", "reopen"}
     | {"queue", "stats"}
+    | {"broadcast", "approve", "refuse", "correct", "broadcasts"}
 )
 
 

@@ -108,6 +108,9 @@ class Command(Event):
     name: str
     args: str
     addressed: bool = False
+    # The mention typed before the command ("@Tin báo" in a Zalo group): answers that follow
+    # in a dialogue start with it too.
+    mention: str = ""
 
 
 @dataclass(frozen=True, slots=True)

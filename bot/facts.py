@@ -9,6 +9,7 @@ import time
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.broadcasting.buttons import is_broadcast_button
 from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
@@ -175,7 +176,7 @@ class FactFinder:
 def _may_be_triage(event: Event) -> bool:
     """Events that may be a police action: a card's button, a desk command, a reply to the bot."""
     if isinstance(event, ButtonPress):
-        return event.data.startswith("t:")
+        return event.data.startswith("t:") or is_broadcast_button(event.data)
     if isinstance(event, Command):
         return canonical(event.name) in TRIAGE_COMMANDS
     return (

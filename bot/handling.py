@@ -47,6 +47,7 @@ class UpdateHandler:
         profiles: dict[str, BotProfile],
         facts: FactFinder,
         on_outbox: Callable[[], None] = lambda: None,
+        on_broadcast: Callable[[], None] = lambda: None,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -54,6 +55,7 @@ class UpdateHandler:
         self._profiles = profiles
         self._facts = facts
         self._on_outbox = on_outbox
+        self._on_broadcast = on_broadcast
 
     def events_of(self, row: InboxUpdate) -> list[Event]:
         """The channel-neutral events of a stored update ([] once redacted or unused)."""
@@ -86,13 +88,18 @@ class UpdateHandler:
         unavailable = any(known.evidence_problem == "unavailable" for known in facts)
         if unavailable and utcnow() - row.received_at < MEDIA_PATIENCE:
             raise TryLater("a file could not be downloaded: the platform is unavailable")
-        status = await asyncio.to_thread(self._apply, row.id, events, facts)
+        status, broadcasts_changed = await asyncio.to_thread(self._apply, row.id, events, facts)
         if events:
             self._on_outbox()
+        if broadcasts_changed:
+            self._on_broadcast()
         return status
 
-    def _apply(self, update_id: int, events: list[Event], facts: list[Facts]) -> InboxStatus:
+    def _apply(
+        self, update_id: int, events: list[Event], facts: list[Facts]
+    ) -> tuple[InboxStatus, bool]:
         status = InboxStatus.DONE if events else InboxStatus.IGNORED
+        changed = False
         try:
             with self._db.session() as session:
                 for event, known in zip(events, facts, strict=True):
@@ -106,12 +113,14 @@ class UpdateHandler:
                         profile=self._profiles.get(event.chat.channel, BotProfile()),
                     )
                     handle_event(turn)
+                    changed = changed or turn.broadcasts_changed
                 # Done in the same transaction as its effects: handled exactly once.
                 if not finish_update(session, update_id=update_id, status=status):
                     raise AlreadyHandled
         except AlreadyHandled:
             log.info("update %s was already handled elsewhere", update_id)
-        return status
+            changed = False
+        return status, changed
 
 
 def _without_nul(value: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.broadcasting.buttons import is_broadcast_button
+from bot.broadcasting.desk import handle_broadcast_event, is_broadcast_event
 from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import (
     BotAdded,
@@ -90,7 +92,9 @@ def _private(turn: Turn, event: Event) -> None:
     if isinstance(event, ButtonPress) and event.data.startswith("lang:"):
         language_button(turn, event)
         return
-    if isinstance(event, ButtonPress) and event.data.startswith("t:"):
+    if isinstance(event, ButtonPress) and (
+        event.data.startswith("t:") or is_broadcast_button(event.data)
+    ):
         turn.answer_button(event.callback_id, turn._(_DESK_ONLY), alert=True)
         return
     if isinstance(event, ButtonPress):
@@ -149,6 +153,9 @@ def _command(turn: Turn, command: Command, first: bool) -> bool:
 
 
 def _group(turn: Turn, event: Event) -> None:
+    if is_broadcast_event(turn, event):
+        handle_broadcast_event(turn, event)
+        return
     if is_desk_event(turn, event):
         handle_desk(turn, event)
         return

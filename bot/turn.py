@@ -62,6 +62,8 @@ class Turn:
     now: datetime
     facts: Facts = field(default_factory=Facts)
     profile: BotProfile = field(default_factory=BotProfile)
+    # Set when the turn scheduled or changed a broadcast: the leader's clock looks at once.
+    broadcasts_changed: bool = False
     _person: Person | None = None
     _chat: Chat | None = None
 

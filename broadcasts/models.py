@@ -79,6 +79,8 @@ class Broadcast(SQLModel, table=True):
     # Why a broadcast or its run stopped by itself (errors in a row), for the operator.
     reason: str | None = Field(default=None, sa_column=Column(Text))
     created_by: str = Field(default="api", sa_column=Column(String(96), nullable=False))
+    # The triage chat it was composed in ("telegram:-100…"); null for the API and the CLI.
+    origin_chat: str | None = Field(default=None, sa_column=Column(String(96)))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
@@ -135,3 +137,20 @@ class BroadcastEvent(SQLModel, table=True):
     chat: str | None = Field(default=None, sa_column=Column(String(96)))
     details: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class BroadcastDraft(SQLModel, table=True):
+    """A broadcast being composed by one officer in a triage chat: the dialogue's state."""
+
+    __tablename__ = "broadcast_drafts"
+    __table_args__ = (UniqueConstraint("channel", "chat_id", "author"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(sa_column=Column(String(16), nullable=False))
+    chat_id: str = Field(sa_column=Column(String(64), nullable=False))
+    author: str = Field(sa_column=Column(String(96), nullable=False))  # "telegram:880001"
+    step: str = Field(sa_column=Column(String(32), nullable=False))
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
+    )

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
@@ -51,9 +52,16 @@ class RunCounts:
 
 
 def create_broadcast(
-    session: Session, request: BroadcastRequest, *, settings: Settings, now: datetime | None = None
+    session: Session,
+    request: BroadcastRequest,
+    *,
+    settings: Settings,
+    now: datetime | None = None,
+    origin_chat: str | None = None,
+    awaiting_approval: bool = False,
+    details: dict[str, Any] | None = None,
 ) -> Broadcast:
-    """Save a scheduled broadcast after checking everything a person could get wrong."""
+    """Save a scheduled (or approval-awaiting) broadcast after checking what could be wrong."""
     now = now or utcnow()
     check_request(request, settings=settings, now=now)
     text = None
@@ -76,16 +84,28 @@ def create_broadcast(
         send_at=request.send_at,
         cron=request.cron,
         urgent=request.urgent,
-        status=BroadcastStatus.SCHEDULED.value,
+        status=(
+            BroadcastStatus.AWAITING_APPROVAL if awaiting_approval else BroadcastStatus.SCHEDULED
+        ).value,
         next_run_at=first_occurrence(request, settings=settings, now=now),
         created_by=request.created_by,
+        origin_chat=origin_chat,
         created_at=now,
         updated_at=now,
     )
     session.add(broadcast)
     session.flush()
     assert broadcast.id is not None
-    record(session, broadcast_id=broadcast.id, kind="created", actor=request.created_by, at=now)
+    record(
+        session,
+        broadcast_id=broadcast.id,
+        kind="created",
+        actor=request.created_by,
+        chat=origin_chat,
+        at=now,
+        **({"awaiting_approval": True} if awaiting_approval else {}),
+        **(details or {}),
+    )
     return broadcast
 
 

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     quiet_hours: str = "21:30-06:30"
     broadcast_max_late: timedelta = timedelta(hours=6)
     broadcast_max_errors: int = Field(default=50, ge=1)
+    # A broadcast composed in a chat waits for a second officer (off: a ward with one officer);
+    # an urgent one may go on its author's word alone when urgent_self_approve is on.
+    broadcast_approval: bool = True
+    urgent_self_approve: bool = False
 
     # The browser playground channel of `tinbao demo`: anyone who reaches the port speaks as
     # anyone. Never for production; `tinbao demo` turns it on, nothing else should.

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.broadcasting.expiry import expire_broadcast_waits
 from bot.reporting.expiry import expire_drafts
 from bot.telegram.polling import ALLOWED_UPDATES, poll_updates
 from bot.triage.overdue import remind_overdue
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # The scheduler's jobs: name, interval in minutes. A job is late after two intervals without a
 # good run (APScheduler runs an interval job first one interval after the start).
-JOBS = {"redact-inbox": 60, "expire-drafts": 10, "remind-overdue": 1}
+JOBS = {"redact-inbox": 60, "expire-drafts": 10, "remind-overdue": 1, "expire-broadcasts": 5}
 POLLING_BOUND_SECONDS = 90.0  # a long poll lasts 25 s: three in a row failed
 # The clock passes at least every 5 s (every second while runs are under way).
 CLOCK_BOUND_SECONDS = 60.0
@@ -91,6 +92,7 @@ class LeaderDuties:
             "redact-inbox": self.redact_inbox,
             "expire-drafts": self.expire_drafts,
             "remind-overdue": self.remind_overdue,
+            "expire-broadcasts": self.expire_broadcasts,
         }
         for name, minutes in JOBS.items():
             self._jobs[name].begin()
@@ -163,6 +165,16 @@ class LeaderDuties:
         """Close report drafts idle for a day, with a note to each person."""
         service = self._service
         count = await asyncio.to_thread(expire_drafts, service.db, settings=service.settings)
+        if count:
+            service.sender.notify()
+        return count
+
+    async def expire_broadcasts(self) -> int:
+        """Close idle broadcast compositions and expire broadcasts nobody approved in a day."""
+        service = self._service
+        count = await asyncio.to_thread(
+            expire_broadcast_waits, service.db, settings=service.settings
+        )
         if count:
             service.sender.notify()
         return count

@@ -145,6 +145,8 @@ class Service:
             profiles=self.profiles,
             facts=facts,
             on_outbox=self.sender.notify,
+            # The duties exist by the time an update is handled: looked up then, not now.
+            on_broadcast=lambda: self.duties.wake_broadcasts(),
         )
         self.writer = InboxWriter(self.db, on_stored=lambda: self.worker.notify())
         self.worker = InboxWorker(

@@ -6,6 +6,7 @@ sender's current membership of it. Button data names a move and a code, and noth
 
 from __future__ import annotations
 
+from bot.broadcasting.desk import BROADCAST_HELP
 from bot.commands import canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.reporting.police import route_report
@@ -102,7 +103,8 @@ def handle_desk(turn: Turn, event: Event) -> None:
     if event.sender is None or event.edited:
         return  # an edited old command acts no more than the first time
     if isinstance(event, Command) and canonical(event.name) == "help":
-        turn.reply(turn._(DESK_HELP))  # the desk's commands are no secret: anyone may ask
+        # The desk's commands are no secret: anyone may ask.
+        turn.reply("\n\n".join([turn._(DESK_HELP), turn._(BROADCAST_HELP)]))
         return
     member = is_member(turn)
     if not member:

@@ -177,7 +177,14 @@ def _text(text: str, bot_name: str | None, fields: EventFields) -> Event:
     parts = parse_command(text, bot_name=bot_name, loose_mentions=True)
     if parts is None:
         return TextMessage(text=text, **fields)
-    return Command(name=parts.name, args=parts.args, addressed=parts.addressed, **fields)
+    return Command(
+        name=parts.name,
+        args=parts.args,
+        addressed=parts.addressed,
+        # What came before the slash: the mention of the bot ("@Tin báo").
+        mention=text.lstrip().partition("/")[0].strip(),
+        **fields,
+    )
 
 
 def _media(kind: str, url: str | None, message: dict[str, Any], fields: EventFields) -> list[Event]:

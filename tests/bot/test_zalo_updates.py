@@ -84,6 +84,7 @@ def test_zalo_group_mention_is_an_addressed_command(bot_name: str | None) -> Non
             name="report",
             args="xe lạ đỗ trước cổng trường",
             addressed=True,
+            mention="@Tin báo",
             chat=GROUP,
             sender=HOA,
             message_id="2d6bc0e4a8f1b2c3d4e9",

@@ -38,6 +38,7 @@ _FIXTURES = {
 }
 _BUILTIN = {
     "403_cant_initiate": error_body(403, "Forbidden: bot can't initiate conversation with a user"),
+    "400_cant_edit": error_body(400, "Bad Request: message can't be edited"),
     "500": error_body(500, "Internal Server Error"),
 }
 ERRORS = frozenset([*_FIXTURES, *_BUILTIN, "502", "timeout"])

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
+from bot.broadcasting.testing import send_test_to_triage
 from broadcasts.models import Broadcast, BroadcastRun
 from broadcasts.plans import BroadcastError, BroadcastRequest, preview
 from broadcasts.service import (
@@ -51,6 +52,8 @@ class BroadcastIn(BaseModel):
     cron: str | None = None
     urgent: bool = False
     channels: list[Channel] | None = None
+    # A test: the text, marked as such, goes now to the police triage groups of the areas only.
+    test: bool = False
 
     def request(self, created_by: str = "api") -> BroadcastRequest:
         """The domain's request."""
@@ -105,6 +108,7 @@ class BroadcastOut(BaseModel):
     next_run_at: Timestamp | None
     reason: str | None
     created_by: str
+    origin_chat: str | None  # the triage chat it was composed in; null for the API and CLI
     created_at: Timestamp
 
 
@@ -117,6 +121,14 @@ class EventOut(BaseModel):
     run_id: int | None
     at: Timestamp
     details: dict[str, Any]
+
+
+class TestSendOut(BaseModel):
+    """A test send: the marked text went to these triage groups only; nothing was saved."""
+
+    test: Literal[True] = True
+    text: str
+    triage_groups: list[str]
 
 
 class BroadcastDetail(BroadcastOut):
@@ -167,6 +179,7 @@ def _broadcast_out(session: Session, broadcast: Broadcast, settings: Settings) -
         next_run_at=next_send_at(broadcast, settings=settings),
         reason=broadcast.reason,
         created_by=broadcast.created_by,
+        origin_chat=broadcast.origin_chat,
         created_at=broadcast.created_at,
     )
 
@@ -194,9 +207,14 @@ def _unprocessable(error: Exception) -> HTTPException:
     return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def post_broadcast(body: BroadcastIn, state: StateDep) -> BroadcastOut:
-    """Schedule a broadcast; 422 with the reason when it cannot be, and nothing is saved."""
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=None)
+def post_broadcast(
+    body: BroadcastIn, state: StateDep, response: Response
+) -> BroadcastOut | TestSendOut:
+    """Schedule a broadcast (or, with "test", send it to the police only); 422 with a reason."""
+    if body.test:
+        response.status_code = status.HTTP_200_OK
+        return _test_send(body, state)
     try:
         with state.db.session() as session:
             broadcast = create_broadcast(session, body.request(), settings=state.settings)
@@ -205,6 +223,18 @@ def post_broadcast(body: BroadcastIn, state: StateDep) -> BroadcastOut:
         raise _unprocessable(error) from None
     state.on_broadcast()
     return out
+
+
+def _test_send(body: BroadcastIn, state: AppState) -> TestSendOut:
+    """Send the text, marked as a test, to the triage groups of its areas; no broadcast, no run."""
+    request = body.request()
+    try:
+        with state.db.session() as session:
+            chats = send_test_to_triage(session, request, settings=state.settings)
+            text = request_text(session, request, locale=state.settings.locale)
+    except BroadcastError as error:
+        raise _unprocessable(error) from None
+    return TestSendOut(text=text, triage_groups=[f"{c.channel}:{c.chat_id}" for c in chats])
 
 
 @router.post("/preview")

@@ -1,0 +1,1 @@
+"""Broadcasts from the police's chat: compose, approve, test, correct and list them."""
