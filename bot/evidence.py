@@ -17,6 +17,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
 from bot.events import Media
 from domain.evidence import StoredFile, store_bytes
+from domain.text import whole_number
 
 __all__ = ["EvidenceFetcher", "FetchProblem", "FetchReason"]
 
@@ -173,7 +174,7 @@ class EvidenceFetcher:
         if status != 200:
             return FetchProblem("unavailable", f"HTTP {status}")
         announced = response.headers.get("content-length", "")
-        if announced.isdigit() and int(announced) > self._max_bytes:
+        if (whole_number(announced) or 0) > self._max_bytes:
             return FetchProblem("too_large", f"{announced} bytes announced by the server")
         chunks: list[bytes] = []
         received = 0

@@ -36,6 +36,17 @@ def fold(text: str) -> str:
     return _words(text, drop_marks=True)
 
 
+def whole_number(text: str, *, digits: int = 18) -> int | None:
+    """The number written in ASCII digits, at most `digits` of them; else None.
+
+    str.isdigit() alone accepts "²" and other digits int() refuses, and a number longer than
+    a database column holds fails in the query instead of in the reading.
+    """
+    if 0 < len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def has_diacritics(text: str) -> bool:
     """Whether the text carries any Vietnamese mark or the letter đ."""
     if "đ" in text or "Đ" in text:

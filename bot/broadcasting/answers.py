@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.text import fold
+from domain.text import fold, whole_number
 
 # Library tags by the words officers type for them, folded (no diacritics).
 TAG_WORDS = {
@@ -78,10 +78,8 @@ def without_mention(text: str, *, mentions: tuple[str, ...]) -> str:
 def read_number(text: str, *, count: int) -> int | None:
     """A choice typed as its number (1 to count), or None."""
     words = text.strip().rstrip(".").strip()
-    if not words.isdigit() or len(words) > 4:
-        return None
-    number = int(words)
-    return number if 1 <= number <= count else None
+    number = whole_number(words, digits=4)
+    return number if number is not None and 1 <= number <= count else None
 
 
 def read_tag(text: str) -> str | None:

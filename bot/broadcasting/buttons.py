@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.outbox.messages import Button
+from domain.text import whole_number
 
 PREFIX = "b:"
 
@@ -42,7 +43,7 @@ class BroadcastButton:
         if not data.startswith(PREFIX):
             return None
         action, _sep, value = data[len(PREFIX) :].partition(":")
-        if action not in {a.value for a in Action} or not value.isdigit():
+        if action not in {a.value for a in Action} or whole_number(value, digits=9) is None:
             return None
         return cls(Action(action), value)
 

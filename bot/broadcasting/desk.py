@@ -15,6 +15,7 @@ from core.i18n import N_
 from domain.chats.models import Chat, shows_replies
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue, ref_of_sent
+from domain.text import whole_number
 
 BROADCAST_HELP = N_(
     "Broadcasts to the residents' groups of this group's area:\n"
@@ -97,15 +98,16 @@ def _command(turn: Turn, command: Command, chat: Chat) -> None:
     number = first.lstrip("#")
     if name not in USAGE:
         return
-    if not number.isdigit() or (name == "correct" and not rest.strip()):
+    broadcast_id = whole_number(number, digits=9)
+    if broadcast_id is None or (name == "correct" and not rest.strip()):
         turn.reply(turn._(USAGE[name]), quote=True)
         return
     if name == "correct":
-        correct_broadcast(turn, broadcast_id=int(number), words=rest.strip(), chat=chat)
+        correct_broadcast(turn, broadcast_id=broadcast_id, words=rest.strip(), chat=chat)
     else:
         decide(
             turn,
-            broadcast_id=int(number),
+            broadcast_id=broadcast_id,
             chat=chat,
             approve=name == "approve",
             reason=rest.strip(),
@@ -165,9 +167,9 @@ def _refusal_prompt(turn: Turn, event: TextMessage) -> int | None:
         chat_id=event.chat.chat_id,
         message_id=reply.message_id,
     )
-    if ref is None or not ref.startswith(PROMPT) or not ref[len(PROMPT) :].isdigit():
+    if ref is None or not ref.startswith(PROMPT):
         return None
-    return int(ref[len(PROMPT) :])
+    return whole_number(ref[len(PROMPT) :], digits=9)
 
 
 def _refuse(turn: Turn, text: str) -> None:

@@ -20,6 +20,7 @@ from broadcasts.timeline import events_of
 from core.i18n import N_
 from core.settings import Settings
 from domain.chats.models import Chat
+from domain.text import whole_number
 
 SCANNED = 300  # the newest broadcasts looked at for a chat's list
 SHOWN = 10
@@ -53,7 +54,8 @@ def show_broadcasts(turn: Turn, *, chat: Chat, args: str) -> None:
     _ = turn._
     number = args.strip().lstrip("#")
     if number:
-        broadcast = turn.session.get(Broadcast, int(number)) if number.isdigit() else None
+        wanted = whole_number(number, digits=9)
+        broadcast = turn.session.get(Broadcast, wanted) if wanted is not None else None
         if broadcast is None or not may_act(turn.session, chat=chat, broadcast=broadcast):
             turn.reply(_("There is no broadcast {id} in this group's area.").format(id=number))
             return

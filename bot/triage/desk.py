@@ -30,6 +30,7 @@ from domain.reports.models import Report, Status
 from domain.reports.routing import triage_chat_for
 from domain.reports.service import get_report
 from domain.reports.triage import OPEN, Move, MoveRefused, allowed, apply_move
+from domain.text import whole_number
 
 CODE_LENGTH = 6
 ASK = "ask"  # not a Move: asking the reporter changes no status
@@ -166,7 +167,7 @@ def _command(turn: Turn, command: Command, chat: Chat) -> None:
 
 def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
     parts = press.data.split(":")
-    if len(parts) == 3 and parts[1] == "q" and parts[2].isdigit():
+    if len(parts) == 3 and parts[1] == "q" and whole_number(parts[2], digits=6) is not None:
         turn.answer_button(press.callback_id)
         show_queue(turn, chat=chat, page_text=parts[2])
         return

@@ -16,6 +16,7 @@ from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button
 from domain.reports.models import Report, Status
 from domain.reports.triage import OPEN
+from domain.text import whole_number
 
 PAGE = 10
 
@@ -25,7 +26,7 @@ def show_queue(turn: Turn, *, chat: Chat, page_text: str) -> None:
     _ = turn._
     assert chat.area_id is not None
     typed = page_text.strip()
-    page = int(typed) if typed.isdigit() and int(typed) > 0 else 1
+    page = whole_number(typed, digits=6) or 1
     scope = col(Report.area_id).in_(select(subtree(chat.area_id).c.id))
     is_open = col(Report.status).in_([s.value for s in OPEN])
     total = turn.session.exec(select(func.count()).select_from(Report).where(scope, is_open)).one()

@@ -22,6 +22,7 @@ from bot.events import (
     parse_command,
 )
 from domain.chats.models import Channel, ChatKind
+from domain.text import whole_number
 
 __all__ = [
     "NotAnUpdate",
@@ -54,8 +55,8 @@ def text_or_none(value: object) -> str | None:
 
 def from_millis(value: object, *, default: datetime) -> datetime:
     """An aware UTC time from Zalo's milliseconds (number or digits), or default."""
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = whole_number(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return default
     seconds = value if abs(value) < _SECONDS_BELOW else value / 1000

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.zalo.updates import from_millis, id_text, text_or_none
 from bot.zalo_oa.client import MAX_TEXT, ZaloOaApiError, ZaloOaClient
+from domain.text import whole_number
 
 PAGE = 50  # getgroupsofoa answers at most this many groups a call
 MAX_GROUPS = 5000  # a bound on paging, whatever `total` Zalo announces
@@ -88,8 +89,8 @@ def _dict(value: object) -> dict[str, Any]:
 
 
 def _int(value: object) -> int | None:
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+    if isinstance(value, str):
+        return whole_number(value)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

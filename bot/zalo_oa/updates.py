@@ -27,6 +27,7 @@ from bot.events import (
 )
 from bot.zalo.updates import from_millis, id_text, text_or_none
 from domain.chats.models import Channel, ChatKind
+from domain.text import whole_number
 
 __all__ = ["NotAnUpdate", "oa_events", "update_keys", "verify_signature"]
 
@@ -195,8 +196,8 @@ def _payloads(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _size(value: object) -> int | None:
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+    if isinstance(value, str):
+        return whole_number(value)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.text import fold, has_diacritics, normalize, normalize_words
+from domain.text import fold, has_diacritics, normalize, normalize_words, whole_number
 
 PLAIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 MARKED_LETTERS = "àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ"
@@ -93,3 +93,16 @@ def test_normalize_keeps_diacritics_and_punctuation() -> None:
 
 def test_normalize_words_turns_punctuation_into_spaces() -> None:
     assert normalize_words("P.Tô Hiệu,TP. Sơn La") == "p tô hiệu tp sơn la"
+
+
+@given(st.text(max_size=30), st.integers(min_value=1, max_value=20))
+def test_whole_number_reads_ascii_digits_only_and_never_raises(text: str, digits: int) -> None:
+    readable = text.isascii() and text.isdigit() and 0 < len(text) <= digits
+    assert whole_number(text, digits=digits) == (int(text) if readable else None)
+
+
+def test_whole_number_refuses_digits_int_would_not_read_and_numbers_too_long() -> None:
+    assert whole_number("²") is None  # str.isdigit() says yes; int() raises
+    assert whole_number("٣") is None  # another script's digit
+    assert whole_number("9" * 10, digits=9) is None  # past what the id column holds
+    assert whole_number("0042") == 42
