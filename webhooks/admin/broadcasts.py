@@ -67,12 +67,13 @@ class BroadcastIn(BaseModel):
 
 
 class TargetOut(BaseModel):
-    """Groups of one named area (or province, for `all`) on one channel."""
+    """Groups and subscribers of one named area (or province, for `all`) on one channel."""
 
     area_code: str
     area_name: str
     channel: str
     groups: int
+    subscribers: int
 
 
 class PreviewOut(BaseModel):
@@ -81,6 +82,7 @@ class PreviewOut(BaseModel):
     text: str
     targets: list[TargetOut]
     total_groups: int
+    total_subscribers: int
     first_send_at: Timestamp | None
     fan_out_seconds: float
     quiet_hours: str | None
@@ -221,6 +223,7 @@ def post_preview(body: BroadcastIn, state: StateDep) -> PreviewOut:
         text=seen.text,
         targets=[TargetOut(**vars(count)) for count in seen.targets],
         total_groups=seen.total,
+        total_subscribers=seen.subscribers,
         first_send_at=seen.first_send_at,
         fan_out_seconds=round(seen.fan_out_seconds, 1),
         quiet_hours=seen.quiet_hours,
