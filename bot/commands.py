@@ -13,6 +13,8 @@ ALIASES = {
     "ngonngu": "lang",
     "lienket": "link",
     "bosung": "add",
+    "dangky": "subscribe",
+    "huydangky": "unsubscribe",
     # The police's desk.
     "nhan": "claim",
     "bonhan": "unclaim",
@@ -25,6 +27,9 @@ ALIASES = {
     "hangcho": "queue",
     "thongke": "stats",
 }
+
+# Commands of a resident's private chat with the bot about broadcasts.
+SUBSCRIPTION_COMMANDS = frozenset({"subscribe", "unsubscribe"})
 
 # Commands of a triage chat.
 TRIAGE_COMMANDS = frozenset(

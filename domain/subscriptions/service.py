@@ -92,7 +92,7 @@ def note_heard(session: Session, *, chat_ref: int, now: datetime) -> None:
 
 def reachable_subscribers(
     area_ids: Sequence[int] | None, channels: Sequence[str] | None, *, now: datetime
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """The private chats (chats.id) subscribed to these areas or to an area below them."""
     query = (
         select(col(Subscription.chat_ref))

@@ -56,9 +56,7 @@ def upgrade() -> None:
         ),
     )
     for column in ("area_id", "chat_ref", "person_id"):
-        op.create_index(
-            op.f(f"ix_subscriptions_{column}"), "subscriptions", [column], unique=False
-        )
+        op.create_index(op.f(f"ix_subscriptions_{column}"), "subscriptions", [column], unique=False)
     with op.batch_alter_table("chats", schema=None) as batch_op:
         batch_op.add_column(sa.Column("members", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("members_counted_at", UTC, nullable=True))

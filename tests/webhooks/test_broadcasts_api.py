@@ -137,7 +137,13 @@ async def test_broadcast_preview_saves_nothing_and_foresees_the_fan_out(running:
             "groups": 4,
             "subscribers": 0,
         },
-        {"area_code": "SL", "area_name": "Sơn La", "channel": "zalo", "groups": 1, "subscribers": 0},
+        {
+            "area_code": "SL",
+            "area_name": "Sơn La",
+            "channel": "zalo",
+            "groups": 1,
+            "subscribers": 0,
+        },
     ]
     assert (seen["total_groups"], seen["total_subscribers"]) == (5, 0)
     assert seen["fan_out_seconds"] == 0.1  # (4 - 1) / 30 s on Telegram
