@@ -11,8 +11,10 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
+from broadcasts.effect import effect_of
 from broadcasts.models import Broadcast, BroadcastRun
 from broadcasts.plans import BroadcastError, BroadcastRequest, preview
+from broadcasts.reach import reach_of
 from broadcasts.service import (
     BroadcastConflict,
     BroadcastNotFound,
@@ -32,6 +34,7 @@ from broadcasts.texts import broadcast_text, request_text
 from broadcasts.timeline import events_of
 from core.settings import Settings
 from domain.chats.models import Channel
+from webhooks.admin.figures import EffectOut, ReachOut, effect_out, reach_out
 from webhooks.admin.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from webhooks.admin.types import Timestamp
 from webhooks.state import AppState, StateDep
@@ -122,9 +125,11 @@ class EventOut(BaseModel):
 
 
 class BroadcastDetail(BroadcastOut):
-    """A broadcast with its timeline: who wrote it, every run, pause and cancellation."""
+    """A broadcast with its timeline, and the reach and effect of its last run."""
 
     events: list[EventOut]
+    reach: ReachOut | None
+    effect: EffectOut | None
 
 
 class RunOut(BaseModel):
@@ -142,6 +147,8 @@ class RunOut(BaseModel):
     reason: str | None
     started_at: Timestamp | None
     finished_at: Timestamp | None
+    reach: ReachOut
+    effect: EffectOut | None
 
 
 def _broadcast_out(session: Session, broadcast: Broadcast, settings: Settings) -> BroadcastOut:
@@ -189,6 +196,8 @@ def _run_out(session: Session, run: BroadcastRun) -> RunOut:
         reason=run.reason,
         started_at=run.started_at,
         finished_at=run.finished_at,
+        reach=reach_out(reach_of(session, run)),
+        effect=effect_out(effect_of(session, run)),
     )
 
 
@@ -263,7 +272,10 @@ def get_one(broadcast_id: int, state: StateDep) -> BroadcastDetail:
             for event in events_of(session, broadcast_id=broadcast_id)
         ]
         out = _broadcast_out(session, broadcast, state.settings)
-    return BroadcastDetail(**out.model_dump(), events=events)
+        run = latest_run(session, broadcast_id=broadcast_id)
+        reach = reach_out(reach_of(session, run)) if run is not None else None
+        effect = effect_out(effect_of(session, run)) if run is not None else None
+    return BroadcastDetail(**out.model_dump(), events=events, reach=reach, effect=effect)
 
 
 @router.get("/{broadcast_id}/runs")

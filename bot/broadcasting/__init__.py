@@ -1,0 +1,1 @@
+"""Broadcasts from the police's chats: composing, approving, and what they achieved."""
