@@ -16,16 +16,10 @@ from domain.chats.service import deactivate_chat, record_chat
 from domain.people.service import remember_person
 from domain.subscriptions.models import Subscription
 from domain.subscriptions.service import subscribe
-from tests.broadcasts.test_runs import (  # noqa: F401  (ward: the fixture)
-    MONDAY_9,
-    Ward,
-    advance,
-    create,
-    deliveries,
-    hanoi,
-    runs,
-    ward,
-)
+from tests.broadcasts import test_runs
+from tests.broadcasts.test_runs import MONDAY_9, Ward, advance, create, deliveries, hanoi, runs
+
+ward = test_runs.ward  # the two wards and their groups of the runs' tests
 
 SEALER = Sealer(b"test-secret-key-0123456789")
 
