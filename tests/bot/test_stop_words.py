@@ -13,7 +13,9 @@ SPELLINGS = ["STOP", "dừng", "dung", "huỷ đăng ký", "hủy đăng ký", "
 
 
 def _cased(text: str, flips: list[bool]) -> str:
-    return "".join(c.upper() if flip else c for c, flip in zip(text, flips + [False] * len(text)))
+    return "".join(
+        c.upper() if flip else c for c, flip in zip(text, flips + [False] * len(text), strict=False)
+    )
 
 
 @given(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ WARNING = "Công an phường Tô Hiệu: cảnh giác cuộc gọi giả danh n
 
 
 @pytest.fixture
-def oa() -> AsyncIterator[FakeZaloOa]:
+def oa() -> Iterator[FakeZaloOa]:
     with FakeZaloOa() as fake:
         yield fake
 

@@ -11,7 +11,7 @@ from broadcasts.effect import MIN_REPORTS, Change, effect_of
 from broadcasts.models import BroadcastRun
 from domain.areas.service import get_area
 from tests.broadcasts import test_runs
-from tests.broadcasts.test_runs import Ward, advance, create, hanoi, runs
+from tests.broadcasts.test_runs import MONDAY_9, Ward, advance, create, hanoi, runs
 from tests.factories import make_report
 
 ward = test_runs.ward  # Tô Hiệu (with tổ dân phố 5) and Chiềng An, in Sơn La
@@ -28,7 +28,7 @@ def seed(session: Session, code: str | None, category: str, days_ago: list[float
 
 
 def started(ward: Ward, **values: object) -> BroadcastRun:
-    broadcast_id = create(ward, send_at=START, **values)
+    broadcast_id = create(ward, MONDAY_9, send_at=START, **values)
     advance(ward, START)
     (run,) = runs(ward, broadcast_id)
     assert run.started_at == START
