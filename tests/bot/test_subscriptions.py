@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from bot.reporting.expiry import expire_drafts
+from core.db import utcnow
 from tests.bot.reporting_support import GROUP, make_wards
 from tests.bot.test_zalo_oa_sending import USER as OA_USER
 from tests.bot.test_zalo_oa_sending import signed_oa_text
@@ -243,3 +246,20 @@ async def test_subscription_help_and_first_contact_mention_subscribing(
     await running.settle()
     first, help_text = texts_to(telegram, lan.user_id)[-2:]
     assert "/dangky" in first and "/dangky ĐỊA BÀN" in help_text and "/huydangky" in help_text
+
+
+async def test_subscription_question_left_unanswered_expires_without_a_note(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    lan = TelegramPerson(running)
+    await lan.says("/dangky")
+    await running.settle()
+    asked = len(texts_to(telegram, lan.user_id))
+    later = utcnow() + timedelta(days=2)
+    assert expire_drafts(running.db, settings=running.service.settings, now=later) == 1
+    await running.settle()
+    assert len(texts_to(telegram, lan.user_id)) == asked
+    await lan.says("Tô Hiệu")  # no question waits: this is no answer
+    await running.settle()
+    assert subscriptions(running) == []
