@@ -76,8 +76,9 @@ async def broadcast(running: Running, areas: list[str], words: str = WARNING) ->
     return done
 
 
-async def oa_says(running: Running, words: str) -> None:
-    raw, signature = signed_oa_text(words, msg_id=f"oa-subscriber-{next(_oa_messages)}")
+async def oa_says(running: Running, words: str, event_name: str = "user_send_text") -> None:
+    msg_id = f"oa-subscriber-{next(_oa_messages)}"
+    raw, signature = signed_oa_text(words, msg_id=msg_id, event_name=event_name)
     answer = await running.client.post(
         "/webhooks/zalo-oa", content=raw, headers={"X-ZEvent-Signature": signature}
     )
@@ -262,4 +263,24 @@ async def test_subscription_question_left_unanswered_expires_without_a_note(
     assert len(texts_to(telegram, lan.user_id)) == asked
     await lan.says("Tô Hiệu")  # no question waits: this is no answer
     await running.settle()
+    assert subscriptions(running) == []
+
+
+async def test_subscription_of_a_zalo_resident_who_blocked_the_bot_ends(
+    running: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    _, zalo = platforms
+    hoa = ZaloPerson(running)
+    await hoa.says("/dangky Tô Hiệu")
+    await running.settle()
+    zalo.fail_next(hoa.user_id, "403")
+    done = await broadcast(running, ["SL-TH"])
+    assert (done["sent"], done["failed"]) == (2, 1)
+    assert subscriptions(running) == []
+
+
+async def test_subscription_ends_when_the_resident_unfollows_the_zalo_oa(running: Running) -> None:
+    await oa_says(running, "/dangky Tô Hiệu")
+    assert subscriptions(running) == ["SL-TH"]
+    await oa_says(running, "", event_name="unfollow")
     assert subscriptions(running) == []
