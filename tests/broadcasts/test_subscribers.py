@@ -12,10 +12,10 @@ from broadcasts.targets import Audience, TargetCount, count_targets
 from core.sealing import Sealer
 from domain.areas.service import get_area
 from domain.chats.models import ChatKind
-from domain.chats.service import deactivate_chat, record_chat
+from domain.chats.service import deactivate_chat, get_chat, record_chat
 from domain.people.service import remember_person
 from domain.subscriptions.models import Subscription
-from domain.subscriptions.service import subscribe
+from domain.subscriptions.service import note_heard, subscribe
 from tests.broadcasts import test_runs
 from tests.broadcasts.test_runs import MONDAY_9, Ward, advance, create, deliveries, hanoi, runs
 
@@ -141,3 +141,19 @@ def test_subscription_rows_hold_no_platform_id(ward: Ward) -> None:
         "created_at",
         "heard_at",
     }
+
+
+def test_subscriber_of_the_zalo_oa_who_writes_again_is_reached_again(ward: Ward) -> None:
+    now = hanoi(7, 10)
+    subscriber(ward, "oa-silent", "SL-TOHIEU", channel="zalo-oa", heard=now - timedelta(days=8))
+    with ward.db.session() as session:
+        chat = get_chat(session, channel="zalo-oa", chat_id="oa-silent")
+        assert chat is not None and chat.id is not None
+        note_heard(session, chat_ref=chat.id, now=now - timedelta(minutes=5))
+        # Within the hour, no second write.
+        note_heard(session, chat_ref=chat.id, now=now - timedelta(minutes=1))
+    with ward.db.reading() as session:
+        (row,) = session.exec(select(Subscription)).all()
+        counts = count_targets(session, Audience(("SL-TOHIEU",), None), now=now)
+    assert row.heard_at == now - timedelta(minutes=5)
+    assert [(c.channel, c.subscribers) for c in counts if c.subscribers] == [("zalo-oa", 1)]
