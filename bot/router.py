@@ -89,9 +89,9 @@ def _membership(turn: Turn, event: BotAdded | BotRemoved | BotPromoted) -> None:
 def _private(turn: Turn, event: Event) -> None:
     first = introduce_if_first(turn)
     # A subscriber who writes keeps the Zalo OA's 7-day window for broadcasts open.
-    chat = turn.chat()
-    if chat.id is not None:
-        note_heard(turn.session, chat_ref=chat.id, now=turn.now)
+    person = turn.person()
+    if person is not None and person.id is not None:
+        note_heard(turn.session, person_id=person.id, now=turn.now)
     if isinstance(event, ButtonPress) and event.data.startswith("lang:"):
         language_button(turn, event)
         return

@@ -78,12 +78,12 @@ def end_subscriptions_of_chat(session: Session, *, chat_ref: int) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def note_heard(session: Session, *, chat_ref: int, now: datetime) -> None:
+def note_heard(session: Session, *, person_id: int, now: datetime) -> None:
     """Remember that a subscriber wrote to the bot (keeps the Zalo OA's window open)."""
     session.execute(
         update(Subscription)
         .where(
-            col(Subscription.chat_ref) == chat_ref,
+            col(Subscription.person_id) == person_id,
             col(Subscription.heard_at) < now - HEARD_EVERY,
         )
         .values(heard_at=now)

@@ -12,8 +12,8 @@ from broadcasts.targets import Audience, TargetCount, count_targets
 from core.sealing import Sealer
 from domain.areas.service import get_area
 from domain.chats.models import ChatKind
-from domain.chats.service import deactivate_chat, get_chat, record_chat
-from domain.people.service import remember_person
+from domain.chats.service import deactivate_chat, record_chat
+from domain.people.service import find_person, remember_person
 from domain.subscriptions.models import Subscription
 from domain.subscriptions.service import note_heard, subscribe
 from tests.broadcasts import test_runs
@@ -147,11 +147,11 @@ def test_subscriber_of_the_zalo_oa_who_writes_again_is_reached_again(ward: Ward)
     now = hanoi(7, 10)
     subscriber(ward, "oa-silent", "SL-TOHIEU", channel="zalo-oa", heard=now - timedelta(days=8))
     with ward.db.session() as session:
-        chat = get_chat(session, channel="zalo-oa", chat_id="oa-silent")
-        assert chat is not None and chat.id is not None
-        note_heard(session, chat_ref=chat.id, now=now - timedelta(minutes=5))
+        person = find_person(session, sealer=SEALER, channel="zalo-oa", user_id="oa-silent")
+        assert person is not None and person.id is not None
+        note_heard(session, person_id=person.id, now=now - timedelta(minutes=5))
         # Within the hour, no second write.
-        note_heard(session, chat_ref=chat.id, now=now - timedelta(minutes=1))
+        note_heard(session, person_id=person.id, now=now - timedelta(minutes=1))
     with ward.db.reading() as session:
         (row,) = session.exec(select(Subscription)).all()
         counts = count_targets(session, Audience(("SL-TOHIEU",), None), now=now)
