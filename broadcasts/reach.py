@@ -29,6 +29,15 @@ class AreaReach:
 
 
 @dataclass(frozen=True)
+class AreaSubscriptions:
+    """How many residents are subscribed to one area's broadcasts."""
+
+    area_code: str
+    area_name: str
+    subscribers: int
+
+
+@dataclass(frozen=True)
 class Reach:
     """What a run reached, and what failed."""
 
@@ -38,7 +47,7 @@ class Reach:
     subscribers: int = 0  # private chats of subscribers the run reached
     by_area: list[AreaReach] = field(default_factory=list)
     # Subscriptions now in the run's areas (with their descendants), by the area subscribed to.
-    subscriptions: dict[str, int] = field(default_factory=dict)
+    subscriptions: list[AreaSubscriptions] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)
 
 
@@ -101,22 +110,18 @@ def reach_of(session: Session, run: BroadcastRun) -> Reach:
     )
 
 
-def _subscriptions(session: Session, run: BroadcastRun) -> dict[str, int]:
-    """Subscriptions in the run's areas now, by the code of the area subscribed to."""
+def _subscriptions(session: Session, run: BroadcastRun) -> list[AreaSubscriptions]:
+    """Subscriptions in the run's areas now, by the area subscribed to, by its code."""
     broadcast = session.get(Broadcast, run.broadcast_id)
     if broadcast is None:
-        return {}
+        return []
     audience = audience_of_broadcast(broadcast)
     try:
         ids = area_ids(session, audience)
     except UnknownAreas:  # an area of the broadcast was removed since
-        return {}
+        return []
     counts: dict[int, int] = {}
     for area_id, _channel, n in subscriber_counts(session, ids, audience.channels):
         counts[area_id] = counts.get(area_id, 0) + n
-    if not counts:
-        return {}
-    codes = dict(
-        session.execute(select(col(Area.id), col(Area.code)).where(col(Area.id).in_(counts))).all()
-    )
-    return dict(sorted((codes[area_id], n) for area_id, n in counts.items()))
+    areas = session.scalars(select(Area).where(col(Area.id).in_(counts)).order_by(col(Area.code)))
+    return [AreaSubscriptions(a.code, a.name, counts[a.id]) for a in areas if a.id is not None]

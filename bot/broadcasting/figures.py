@@ -43,7 +43,9 @@ def figure_lines(
         )
     )
     if reach.subscriptions:
-        subscribed = ", ".join(f"{code}: {number(n)}" for code, n in reach.subscriptions.items())
+        subscribed = ", ".join(
+            f"{area.area_name}: {number(area.subscribers)}" for area in reach.subscriptions
+        )
         lines.append(_("Subscriptions in these areas: {areas}").format(areas=subscribed))
     if reach.failures:
         reasons = "; ".join(f"{reason}: {number(n)}" for reason, n in reach.failures.items())

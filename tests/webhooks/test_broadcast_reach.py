@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.broadcasting.figures import figure_lines
 from bot.telegram.members import count_members
+from broadcasts.models import BroadcastRun
 from core.db import utcnow
 from tests.bot import test_subscriptions
 from tests.bot.reporting_support import GROUP
@@ -41,11 +43,24 @@ async def test_reach_counts_groups_members_subscribers_and_failures(
     ]
     assert (reach["groups"], reach["people"], reach["counted"]) == (2, 57, 1)
     assert reach["subscribers"] == 1  # Lan; Minh blocked the bot, and is unsubscribed
-    assert reach["subscriptions"] == {"SL-TH": 1}
+    assert reach["subscriptions"] == [
+        {"area_code": "SL-TH", "area_name": "Tô Hiệu", "subscribers": 1}
+    ]
     assert reach["failures"] == {"Forbidden: bot was blocked by the user": 1}
     assert run["effect"] is None  # typed words carry no tag
     detail = await get(running, f"/{done['id']}")
     assert detail["reach"] == reach
+    with running.db.reading() as session:
+        shown = session.get(BroadcastRun, run["id"])
+        assert shown is not None
+        lines = figure_lines(session, shown, "vi")
+    assert lines == [
+        "Số nhóm đã nhận: 2 (Tô Hiệu: 2)",
+        "Số người trong các nhóm: khoảng 57 (trong 1 nhóm biết được số thành viên)",
+        "Số người đăng ký đã nhận riêng: 1",
+        "Số đăng ký ở các địa bàn này: Tô Hiệu: 1",
+        "Gửi không được: 1 (Forbidden: bot was blocked by the user: 1)",
+    ]
 
     # A second run the same day: the member count is not asked again.
     telegram.member_counts[GROUP] = 60

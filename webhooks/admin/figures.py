@@ -18,6 +18,14 @@ class AreaReachOut(BaseModel):
     counted: int
 
 
+class AreaSubscriptionsOut(BaseModel):
+    """How many residents are subscribed to one area's broadcasts."""
+
+    area_code: str
+    area_name: str
+    subscribers: int
+
+
 class ReachOut(BaseModel):
     """What a run reached: groups by area, people in them, subscribers, failures by reason."""
 
@@ -26,7 +34,7 @@ class ReachOut(BaseModel):
     counted: int
     subscribers: int
     by_area: list[AreaReachOut]
-    subscriptions: dict[str, int]
+    subscriptions: list[AreaSubscriptionsOut]
     failures: dict[str, int]
 
 
@@ -58,7 +66,7 @@ def reach_out(reach: Reach) -> ReachOut:
         counted=reach.counted,
         subscribers=reach.subscribers,
         by_area=[AreaReachOut(**vars(area)) for area in reach.by_area],
-        subscriptions=reach.subscriptions,
+        subscriptions=[AreaSubscriptionsOut(**vars(area)) for area in reach.subscriptions],
         failures=reach.failures,
     )
 
