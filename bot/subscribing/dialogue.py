@@ -66,7 +66,7 @@ def continue_subscribing(turn: Turn, draft: Draft) -> None:
     if answer is None:
         _ask_again(turn, draft, data)
         return
-    if draft.step == PICK_PLACE and (picked := _picked(turn, data, answer)) is not None:
+    if draft.step == PICK_PLACE and (picked := _picked(data, answer)) is not None:
         if picked == "again":
             _open(turn, draft, ASK_PLACE, {})
             _ask_place(turn, current=[])
@@ -94,7 +94,7 @@ def _buttons(data: dict[str, Any]) -> set[str]:
     return {f"{BUTTON}{area_id}" for area_id in data.get("candidates", [])} | more
 
 
-def _picked(turn: Turn, data: dict[str, Any], answer: str) -> str | None:
+def _picked(data: dict[str, Any], answer: str) -> str | None:
     """The area id, "more" or "again" an answer to the list means; None: a new place typed."""
     candidates: list[int] = data.get("candidates", [])
     if answer in _buttons(data):
