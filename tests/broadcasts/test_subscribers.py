@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from broadcasts.plans import BroadcastRequest, preview
@@ -13,11 +14,13 @@ from core.sealing import Sealer
 from domain.areas.service import get_area
 from domain.chats.models import ChatKind
 from domain.chats.service import deactivate_chat, record_chat
+from domain.outbox.models import OutboxMessage
 from domain.people.service import find_person, remember_person
 from domain.subscriptions.models import Subscription
 from domain.subscriptions.service import note_heard, subscribe
 from tests.broadcasts import test_runs
 from tests.broadcasts.test_runs import MONDAY_9, Ward, advance, create, deliveries, hanoi, runs
+from tests.harness import make_settings
 
 ward = test_runs.ward  # the two wards and their groups of the runs' tests
 
@@ -157,3 +160,23 @@ def test_subscriber_of_the_zalo_oa_who_writes_again_is_reached_again(ward: Ward)
         counts = count_targets(session, Audience(("SL-TOHIEU",), None), now=now)
     assert row.heard_at == now - timedelta(minutes=5)
     assert [(c.channel, c.subscribers) for c in counts if c.subscribers] == [("zalo-oa", 1)]
+
+
+def test_subscribers_who_blocked_the_bot_do_not_pause_a_run(ward: Ward, tmp_path: Path) -> None:
+    ward.settings = make_settings(ward.db.url, tmp_path, broadcast_max_errors=2)
+    for user_id in ("770001", "770002", "770003"):
+        subscriber(ward, user_id, "SL-TOHIEU")
+    broadcast_id = create(ward, send_at=hanoi(7, 10))
+    advance(ward, hanoi(7, 10))
+    (run,) = runs(ward, broadcast_id)
+    with ward.db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.run_id) == run.id,
+                col(OutboxMessage.chat_id).in_(["770001", "770002", "770003"]),
+            )
+            .values(status="failed", finished_at=func.now(), error="Forbidden: bot was blocked")
+        )
+    advance(ward, hanoi(7, 10, 1))
+    assert runs(ward, broadcast_id)[0].status == "sending"
