@@ -13,6 +13,8 @@ ALIASES = {
     "ngonngu": "lang",
     "lienket": "link",
     "bosung": "add",
+    "dangky": "subscribe",
+    "huydangky": "unsubscribe",
     # The police's desk.
     "nhan": "claim",
     "bonhan": "unclaim",
@@ -31,6 +33,9 @@ ALIASES = {
     "dinhchinh": "correct",
     "dsphatthanh": "broadcasts",
 }
+
+# Commands of a resident's private chat with the bot about broadcasts.
+SUBSCRIPTION_COMMANDS = frozenset({"subscribe", "unsubscribe"})
 
 # Commands of a triage chat.
 TRIAGE_COMMANDS = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.broadcasting.buttons import is_broadcast_button
 from bot.broadcasting.desk import handle_broadcast_event, is_broadcast_event
-from bot.commands import TRIAGE_COMMANDS, canonical
+from bot.commands import SUBSCRIPTION_COMMANDS, TRIAGE_COMMANDS, canonical
 from bot.events import (
     BotAdded,
     BotPromoted,
@@ -24,6 +24,10 @@ from bot.reporting.adding import ADDING, continue_adding, start_adding
 from bot.reporting.dialogue import continue_report, open_draft, start_report
 from bot.reporting.group import reply_in_group, report_in_group
 from bot.reporting.status import tell_status
+from bot.subscribing.dialogue import STEPS as SUBSCRIBING
+from bot.subscribing.dialogue import continue_subscribing, start_subscribing
+from bot.subscribing.ending import end_subscriptions
+from bot.subscribing.words import is_stop_word
 from bot.triage.answers import answer_question
 from bot.triage.desk import handle_desk, is_desk_event
 from bot.turn import Turn
@@ -33,8 +37,12 @@ from domain.chats.models import Channel
 from domain.chats.service import migrate_chat, set_bot_membership
 from domain.outbox.service import release_awaiting_window
 from domain.reports.drafts import get_draft
+from domain.subscriptions.service import note_heard
 
 _DESK_ONLY = N_("This works only in a police triage group linked with /link.")
+_PRIVATE_ONLY = N_(
+    "To receive the police's safety broadcasts privately, write /subscribe to me in a private chat."
+)
 # Commands that work the same whether or not a report is being written.
 _ANYTIME = {"help", "lang", "status", "link"}
 
@@ -89,6 +97,10 @@ def _private(turn: Turn, event: Event) -> None:
             turn.session, channel=event.chat.channel, chat_id=event.chat.chat_id
         )
     first = introduce_if_first(turn)
+    # A subscriber who writes keeps the Zalo OA's 7-day window for broadcasts open.
+    person = turn.person()
+    if person is not None and person.id is not None:
+        note_heard(turn.session, person_id=person.id, now=turn.now)
     if isinstance(event, ButtonPress) and event.data.startswith("lang:"):
         language_button(turn, event)
         return
@@ -108,6 +120,8 @@ def _private(turn: Turn, event: Event) -> None:
     draft = get_draft(turn.session, person_id=person.id) if person and person.id else None
     if draft is not None and draft.step == ADDING:
         continue_adding(turn, draft)
+    elif draft is not None and draft.step in SUBSCRIBING:
+        continue_subscribing(turn, draft)
     elif draft is not None and open_draft(turn) is not None:
         continue_report(turn, draft)
     elif isinstance(event, Unsupported):
@@ -118,6 +132,9 @@ def _private(turn: Turn, event: Event) -> None:
                 "/help to see what you can do."
             )
         )
+    elif isinstance(event, TextMessage) and not event.edited and is_stop_word(event.text):
+        # Only when no question waits for an answer: there "dừng" may be the answer.
+        end_subscriptions(turn)
     elif isinstance(event, Command) and canonical(event.name) in {"cancel", "back"}:
         turn.reply(turn._("There is no report being written. Type /report to start one."))
     elif not first and not event.edited and not isinstance(event, ButtonPress):
@@ -135,6 +152,12 @@ def _command(turn: Turn, command: Command, first: bool) -> bool:
         return True
     if name == "report":
         start_report(turn)
+        return True
+    if name == "subscribe":
+        start_subscribing(turn, command)
+        return True
+    if name == "unsubscribe":
+        end_subscriptions(turn, command.args)
         return True
     if name in TRIAGE_COMMANDS:
         turn.reply(turn._(_DESK_ONLY))
@@ -168,6 +191,8 @@ def _group(turn: Turn, event: Event) -> None:
             report_in_group(turn, event.args)
         elif name == "status":
             tell_status(turn, event)
+        elif name in SUBSCRIPTION_COMMANDS:
+            turn.reply(turn._(_PRIVATE_ONLY))
     elif isinstance(event, ButtonPress):
         turn.answer_button(event.callback_id)
     elif isinstance(event, TextMessage | Media) and event.reply_to is not None and not event.edited:

@@ -33,6 +33,7 @@ def introduce(turn: Turn) -> None:
             "only to handle your reports.\n\n"
             "In an emergency call 113 (police), 114 (fire) or 115 (ambulance). To talk to an "
             "officer in person, call or visit your ward police station.\n\n"
+            "To receive the police's safety warnings for your area here, type /subscribe.\n\n"
             "Type /help to see what you can do. Type /lang to change the language."
         )
     )
@@ -55,6 +56,8 @@ def send_help(turn: Turn) -> None:
             "/report (/baocao): report something to the ward police\n"
             "/status CODE (/tracuu): see where your report stands\n"
             "/add CODE (/bosung): add details or photos to your report\n"
+            "/subscribe PLACE (/dangky): receive the police's safety broadcasts for an area\n"
+            "/unsubscribe (/huydangky), or STOP: stop receiving them\n"
             "/cancel (/huy): stop the report you are writing\n"
             "/back (/quaylai): go back one step\n"
             "/lang (/ngonngu): change the language\n"

@@ -55,6 +55,11 @@ class Preview:
         """How many groups in all."""
         return sum(count.groups for count in self.targets)
 
+    @property
+    def subscribers(self) -> int:
+        """How many subscribers in all, written to privately."""
+        return sum(count.subscribers for count in self.targets)
+
 
 def check_request(request: BroadcastRequest, *, settings: Settings, now: datetime) -> None:
     """Raise BroadcastError for what no broadcast may be, before the database is asked."""
@@ -122,7 +127,9 @@ def fan_out_seconds(targets: list[TargetCount], *, settings: Settings) -> float:
     }
     groups: dict[str, int] = {}
     for count in targets:
-        groups[count.channel] = groups.get(count.channel, 0) + count.groups
+        # A subscriber's private chat takes one send of the channel's overall rate too.
+        chats = count.groups + count.subscribers
+        groups[count.channel] = groups.get(count.channel, 0) + chats
     # A channel of no platform (the demo's playground) is paced like Telegram.
     default = settings.telegram_messages_per_second
     return max(((n - 1) / pace.get(ch, default) for ch, n in groups.items() if n > 0), default=0.0)
@@ -146,7 +153,7 @@ def preview(
     check_request(request, settings=settings, now=now)
     text = check_text(text, channels=request.channels)
     try:
-        targets = count_targets(session, audience_of(request))
+        targets = count_targets(session, audience_of(request), now=now)
     except UnknownAreas as error:
         raise BroadcastError(f"unknown area: {', '.join(error.codes)}") from None
     due = first_occurrence(request, settings=settings, now=now)

@@ -19,6 +19,7 @@ from broadcasts.texts import broadcast_text
 from broadcasts.timeline import SYSTEM, record
 from core.db import Database, utcnow
 from core.settings import Settings
+from domain.chats.models import Chat, ChatKind
 from domain.outbox.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -305,12 +306,20 @@ def _keep_in_step(
 def _failures_in_a_row(session: Session, run: BroadcastRun, *, limit: int) -> str | None:
     """The last failure's reason when the run's newest `limit` outcomes all failed."""
     since = run.resumed_at or run.started_at or run.created_at
+    # A subscriber who blocked the bot fails alone and is unsubscribed: only the groups' outcomes
+    # can tell that something is wrong with the whole run.
+    private = exists().where(
+        col(Chat.channel) == col(OutboxMessage.channel),
+        col(Chat.chat_id) == col(OutboxMessage.chat_id),
+        col(Chat.kind) == ChatKind.PRIVATE.value,
+    )
     outcomes = session.execute(
         select(col(OutboxMessage.status), col(OutboxMessage.error))
         .where(
             col(OutboxMessage.run_id) == run.id,
             col(OutboxMessage.finished_at) >= since,
             col(OutboxMessage.status).in_([OutboxStatus.SENT.value, OutboxStatus.FAILED.value]),
+            ~private,
         )
         .order_by(col(OutboxMessage.finished_at).desc())
         .limit(limit)

@@ -8,6 +8,7 @@ from domain.inbox.models import ChatLease, InboxUpdate
 from domain.outbox.models import OutboxMessage
 from domain.people.models import Identity, Person
 from domain.reports.models import Draft, Evidence, Question, Report, ReportEvent
+from domain.subscriptions.models import Subscription
 
 __all__ = [
     "Area",
@@ -26,4 +27,5 @@ __all__ = [
     "Report",
     "ReportEvent",
     "SealedOaTokens",
+    "Subscription",
 ]

@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.broadcasting.expiry import expire_broadcast_waits
 from bot.reporting.expiry import expire_drafts
+from bot.telegram.members import count_members
 from bot.telegram.polling import ALLOWED_UPDATES, poll_updates
 from bot.triage.overdue import remind_overdue
 from broadcasts.scheduled import BroadcastClock
@@ -25,7 +26,13 @@ log = logging.getLogger(__name__)
 
 # The scheduler's jobs: name, interval in minutes. A job is late after two intervals without a
 # good run (APScheduler runs an interval job first one interval after the start).
-JOBS = {"redact-inbox": 60, "expire-drafts": 10, "remind-overdue": 1, "expire-broadcasts": 5}
+JOBS = {
+    "redact-inbox": 60,
+    "expire-drafts": 10,
+    "remind-overdue": 1,
+    "expire-broadcasts": 5,
+    "count-members": 10,
+}
 POLLING_BOUND_SECONDS = 90.0  # a long poll lasts 25 s: three in a row failed
 # The clock passes at least every 5 s (every second while runs are under way).
 CLOCK_BOUND_SECONDS = 60.0
@@ -93,6 +100,7 @@ class LeaderDuties:
             "expire-drafts": self.expire_drafts,
             "remind-overdue": self.remind_overdue,
             "expire-broadcasts": self.expire_broadcasts,
+            "count-members": self.count_members,
         }
         for name, minutes in JOBS.items():
             self._jobs[name].begin()
@@ -186,6 +194,13 @@ class LeaderDuties:
         if count:
             service.sender.notify()
         return count
+
+    async def count_members(self) -> int:
+        """Ask Telegram how many people each community group has, each at most once a day."""
+        service = self._service
+        if service.telegram_bot is None:
+            return 0
+        return await count_members(service.db, service.telegram_bot)
 
     async def _register_webhooks(self) -> None:
         """Register each webhook; one the platform cannot take now is tried again, backing off."""

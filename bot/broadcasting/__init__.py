@@ -1,1 +1,2 @@
-"""Broadcasts from the police's chat: compose, approve, test, correct and list them."""
+"""Broadcasts from the police's chats: compose, approve, test, correct and list them, and
+what they achieved."""

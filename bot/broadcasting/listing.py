@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from bot.broadcasting.approval import STATES, areas_text, author_name
 from bot.broadcasting.authority import may_act
+from bot.broadcasting.figures import figure_lines
 from bot.broadcasting.preview import local_time
 from bot.turn import Turn
 from broadcasts.models import Broadcast, BroadcastStatus
@@ -154,7 +155,8 @@ def _last_run_lines(
             sent=counts.sent,
             failed=counts.failed,
             pending=counts.pending,
-        )
+        ),
+        *figure_lines(session, run, locale),
     ]
 
 

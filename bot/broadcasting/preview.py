@@ -103,6 +103,7 @@ def preview_text(
         seen.text,
         "",
         _("Groups: {total} ({groups})").format(total=seen.total, groups=groups or "—"),
+        _("Residents subscribed privately: {subscribers}").format(subscribers=seen.subscribers),
         _("Goes: {when}").format(
             when=schedule_words(
                 _, cron=request.cron, first=seen.first_send_at, settings=settings, locale=locale
@@ -116,6 +117,6 @@ def preview_text(
         lines.append(_("Urgent: it ignores quiet hours."))
     elif seen.quiet_hours:
         lines.append(_("Not sent in quiet hours ({hours}).").format(hours=seen.quiet_hours))
-    if seen.total == 0:
+    if seen.total == 0 and seen.subscribers == 0:
         lines.append(_("No community group is linked in this area yet: it would reach nobody."))
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.subscribing.dialogue import STEPS as SUBSCRIBING
 from core.db import Database
 from core.i18n import gettext_for, pick_locale
 from core.settings import Settings
@@ -18,6 +19,9 @@ def expire_drafts(db: Database, *, settings: Settings, now: datetime | None = No
     with db.session() as session:
         drafts = stale_drafts(session, now=now)
         for draft in drafts:
+            if draft.step in SUBSCRIBING:  # a day-old question of a place needs no note
+                drop_draft(session, draft=draft)
+                continue
             person = session.get(Person, draft.person_id)
             _ = gettext_for(pick_locale(person.locale if person else None, settings.locale))
             text = (

@@ -71,6 +71,9 @@ class Chat(SQLModel, table=True):
     )
     role: str | None = Field(default=None, sa_column=Column(String(16)))
     linked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # How many people the group has, as the platform last said (Telegram's getChatMemberCount).
+    members: int | None = None
+    members_counted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

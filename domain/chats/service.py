@@ -14,6 +14,7 @@ from domain.areas.models import Area
 from domain.chats.models import Chat, ChatKind, LinkCode, LinkRole
 from domain.codes import new_code, normalize_code
 from domain.outbox.models import OutboxMessage, OutboxStatus
+from domain.subscriptions.service import end_subscriptions_of_chat
 
 LINK_CODE_LENGTH = 8
 LINK_CODE_VALIDITY = timedelta(hours=24)
@@ -80,6 +81,7 @@ def set_bot_membership(
     session.add(chat)
     if not member:
         cancel_pending_messages(session, channel=chat.channel, chat_id=chat.chat_id, reason=reason)
+        _end_subscriptions(session, chat)
     return chat
 
 
@@ -91,6 +93,7 @@ def deactivate_chat(session: Session, *, channel: str, chat_id: str, reason: str
         chat.inactive_reason = reason
         chat.updated_at = utcnow()
         session.add(chat)
+        _end_subscriptions(session, chat)
     cancel_pending_messages(session, channel=channel, chat_id=chat_id, reason=reason)
     return chat
 
@@ -100,6 +103,12 @@ def reactivate_chat(session: Session, *, chat: Chat) -> Chat:
     chat.active, chat.inactive_reason, chat.updated_at = True, None, utcnow()
     session.add(chat)
     return chat
+
+
+def _end_subscriptions(session: Session, chat: Chat) -> None:
+    """A resident who blocked the bot is unsubscribed: writing to them again would only fail."""
+    if chat.id is not None and chat.kind == ChatKind.PRIVATE.value:
+        end_subscriptions_of_chat(session, chat_ref=chat.id)
 
 
 def cancel_pending_messages(

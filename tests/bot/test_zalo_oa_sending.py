@@ -283,11 +283,13 @@ async def test_zalo_oa_tokens_never_appear_in_errors_or_logs(
     assert [s for s in secrets if any(s in text for text in shown)] == []
 
 
-def signed_oa_text(text: str) -> tuple[bytes, str]:
-    """A person's text to the OA as raw bytes, and its X-ZEvent-Signature."""
+def signed_oa_text(
+    text: str, *, msg_id: str = "a1b2c3d4e5f6a7b8c9d0", event_name: str = "user_send_text"
+) -> tuple[bytes, str]:
+    """A person's text (or another event) to the OA as raw bytes, and its X-ZEvent-Signature."""
     body = json.loads((FIXTURES / "zalo/oa_user_send_location.body").read_bytes())
-    body["event_name"] = "user_send_text"
-    body["message"] = {"msg_id": "a1b2c3d4e5f6a7b8c9d0", "text": text}
+    body["event_name"] = event_name
+    body["message"] = {"msg_id": msg_id, "text": text}
     raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     # "mac=" + sha256(app_id + body + timestamp + OA secret key), app_id and timestamp from the body
     signed = body["app_id"].encode() + raw + body["timestamp"].encode()

@@ -143,6 +143,7 @@ class FakeTelegram(FakeServer):
         self.members: dict[tuple[int | str, int], str] = {}  # (chat_id, user_id) -> status
         self.bot_status: dict[int | str, str] = {}  # chat_id -> the bot's own status
         self.chats: dict[int | str, JSON] = {}  # chat_id -> Chat object replacing the derived one
+        self.member_counts: dict[int | str, int] = {}  # chat_id -> getChatMemberCount's answer
         self.messages: dict[tuple[str, int], JSON] = {}  # (chat_id, message_id) -> Message
         self.webhook: JSON | None = None  # url, secret_token, allowed_updates, max_connections
         self.blocked: set[str] = set()
@@ -409,6 +410,18 @@ class FakeTelegram(FakeServer):
 
     def _api_getchatmember(self, params: JSON, chat: str, name: str) -> Reply:
         return ok(self.member(chat, int(params.get("user_id", 0))))
+
+    def _api_getchatmembercount(self, params: JSON, chat: str, name: str) -> Reply:
+        if not chat:
+            return error_reply("400_chat_not_found")
+        if chat in self.blocked:
+            return error_reply("403_blocked" if chat.isdigit() else "403_kicked")
+        found = [self.member_counts[k] for k in _keys(chat) if k in self.member_counts]
+        if found:
+            return ok(found[0])
+        # Unset: the known members and the bot; a private chat has the person and the bot.
+        known = {user for (member_chat, user) in self.members if str(member_chat) == chat}
+        return ok(len(known | {BOT_ID}) + (1 if int(chat) > 0 else 0))
 
     def _api_getchatadministrators(self, params: JSON, chat: str, name: str) -> Reply:
         users = [user for (member_chat, user) in self.members if str(member_chat) == chat]

@@ -382,6 +382,22 @@ async def test_telegram_chat_members_parse_in_ptb(tg: FakeTelegram) -> None:
     assert {m.user.id for m in admins} == {1, 2, 7000000001}
 
 
+@pytest.mark.asyncio
+async def test_telegram_chat_member_count_parses_in_ptb_and_refuses_kicked(
+    tg: FakeTelegram,
+) -> None:
+    tg.member_counts[GROUP] = 57
+    tg.members[(-4000000009, 1)] = "member"
+    async with telegram_bot(tg) as bot:
+        counted = await bot.get_chat_member_count(GROUP)
+        derived = await bot.get_chat_member_count(-4000000009)  # a known member and the bot
+        private = await bot.get_chat_member_count(PRIVATE)
+        tg.block_chat(GROUP)
+        with pytest.raises(Forbidden, match=r"kicked"):
+            await bot.get_chat_member_count(GROUP)
+    assert (counted, derived, private) == (57, 2, 2)
+
+
 def test_telegram_accepts_json_body(tg: FakeTelegram, http: httpx.Client) -> None:
     body = {"chat_id": GROUP, "text": "[1] từ JSON", "reply_markup": KEYBOARD.to_dict()}
     answer = http.post(f"{tg.url}/bot{tg.token}/sendMessage", json=body)

@@ -130,10 +130,22 @@ async def test_broadcast_preview_saves_nothing_and_foresees_the_fan_out(running:
     seen = response.json()
     assert seen["text"] == "Cảnh giác ma túy trá hình kẹo."
     assert seen["targets"] == [
-        {"area_code": "SL", "area_name": "Sơn La", "channel": "telegram", "groups": 4},
-        {"area_code": "SL", "area_name": "Sơn La", "channel": "zalo", "groups": 1},
+        {
+            "area_code": "SL",
+            "area_name": "Sơn La",
+            "channel": "telegram",
+            "groups": 4,
+            "subscribers": 0,
+        },
+        {
+            "area_code": "SL",
+            "area_name": "Sơn La",
+            "channel": "zalo",
+            "groups": 1,
+            "subscribers": 0,
+        },
     ]
-    assert seen["total_groups"] == 5
+    assert (seen["total_groups"], seen["total_subscribers"]) == (5, 0)
     assert seen["fan_out_seconds"] == 0.1  # (4 - 1) / 30 s on Telegram
     first = datetime.fromisoformat(seen["first_send_at"])
     assert first.weekday() == 6 and first.astimezone().utcoffset() is not None

@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from bot.broadcasting.testing import send_test_to_triage
+from broadcasts.effect import effect_of
 from broadcasts.models import Broadcast, BroadcastRun
 from broadcasts.plans import BroadcastError, BroadcastRequest, preview
+from broadcasts.reach import reach_of
 from broadcasts.service import (
     BroadcastConflict,
     BroadcastNotFound,
@@ -33,6 +35,7 @@ from broadcasts.texts import broadcast_text, request_text
 from broadcasts.timeline import events_of
 from core.settings import Settings
 from domain.chats.models import Channel
+from webhooks.admin.figures import EffectOut, ReachOut, effect_out, reach_out
 from webhooks.admin.paging import Cursor, Limit, Page, decode_cursor, encode_cursor
 from webhooks.admin.types import Timestamp
 from webhooks.state import AppState, StateDep
@@ -70,12 +73,13 @@ class BroadcastIn(BaseModel):
 
 
 class TargetOut(BaseModel):
-    """Groups of one named area (or province, for `all`) on one channel."""
+    """Groups and subscribers of one named area (or province, for `all`) on one channel."""
 
     area_code: str
     area_name: str
     channel: str
     groups: int
+    subscribers: int
 
 
 class PreviewOut(BaseModel):
@@ -84,6 +88,7 @@ class PreviewOut(BaseModel):
     text: str
     targets: list[TargetOut]
     total_groups: int
+    total_subscribers: int
     first_send_at: Timestamp | None
     fan_out_seconds: float
     quiet_hours: str | None
@@ -132,9 +137,11 @@ class TestSendOut(BaseModel):
 
 
 class BroadcastDetail(BroadcastOut):
-    """A broadcast with its timeline: who wrote it, every run, pause and cancellation."""
+    """A broadcast with its timeline, and the reach and effect of its last run."""
 
     events: list[EventOut]
+    reach: ReachOut | None
+    effect: EffectOut | None
 
 
 class RunOut(BaseModel):
@@ -152,6 +159,8 @@ class RunOut(BaseModel):
     reason: str | None
     started_at: Timestamp | None
     finished_at: Timestamp | None
+    reach: ReachOut
+    effect: EffectOut | None
 
 
 def _broadcast_out(session: Session, broadcast: Broadcast, settings: Settings) -> BroadcastOut:
@@ -200,6 +209,8 @@ def _run_out(session: Session, run: BroadcastRun) -> RunOut:
         reason=run.reason,
         started_at=run.started_at,
         finished_at=run.finished_at,
+        reach=reach_out(reach_of(session, run)),
+        effect=effect_out(effect_of(session, run)),
     )
 
 
@@ -251,6 +262,7 @@ def post_preview(body: BroadcastIn, state: StateDep) -> PreviewOut:
         text=seen.text,
         targets=[TargetOut(**vars(count)) for count in seen.targets],
         total_groups=seen.total,
+        total_subscribers=seen.subscribers,
         first_send_at=seen.first_send_at,
         fan_out_seconds=round(seen.fan_out_seconds, 1),
         quiet_hours=seen.quiet_hours,
@@ -290,7 +302,10 @@ def get_one(broadcast_id: int, state: StateDep) -> BroadcastDetail:
             for event in events_of(session, broadcast_id=broadcast_id)
         ]
         out = _broadcast_out(session, broadcast, state.settings)
-    return BroadcastDetail(**out.model_dump(), events=events)
+        run = latest_run(session, broadcast_id=broadcast_id)
+        reach = reach_out(reach_of(session, run)) if run is not None else None
+        effect = effect_out(effect_of(session, run)) if run is not None else None
+    return BroadcastDetail(**out.model_dump(), events=events, reach=reach, effect=effect)
 
 
 @router.get("/{broadcast_id}/runs")

@@ -1,0 +1,1 @@
+"""Residents who subscribed in a private chat to the broadcasts of an area."""
