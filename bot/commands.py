@@ -24,12 +24,13 @@ ALIASES = {
     "molai": "reopen",
     "hangcho": "queue",
     "thongke": "stats",
+    "xem": "show",
 }
 
 # Commands of a triage chat.
 TRIAGE_COMMANDS = frozenset(
     {"claim", "unclaim", "ask", "transfer", "duplicate", "reject", "resolve", "reopen"}
-    | {"queue", "stats"}
+    | {"queue", "stats", "show"}
 )
 
 

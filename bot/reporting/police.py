@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.triage.cards import post_card
+from bot.triage.digest import post_card_or_digest
 from core.i18n import gettext_for
 from core.sealing import Sealer
 from core.settings import Settings
@@ -16,6 +16,7 @@ from domain.reports.deadlines import ensure_deadlines
 from domain.reports.models import Report, Status
 from domain.reports.routing import triage_chat_for
 from domain.reports.service import record_event
+from domain.reports.suggestions import find_duplicate, record_shown
 
 
 def route_report(
@@ -31,9 +32,17 @@ def route_report(
         return None
     report.unrouted = False
     session.add(report)
-    post_card(session, report=report, chat=chat, settings=settings, sealer=sealer)
+    suggestion = find_duplicate(session, report=report, settings=settings)
+    if suggestion is not None:
+        record_shown(session, report=report, suggestion=suggestion)
+    shown = post_card_or_digest(session, report=report, chat=chat, settings=settings, sealer=sealer)
     record_event(
-        session, report=report, kind="routed", actor="system", chat=f"{chat.channel}:{chat.chat_id}"
+        session,
+        report=report,
+        kind="routed",
+        actor="system",
+        chat=f"{chat.channel}:{chat.chat_id}",
+        details={"shown": shown},
     )
     return chat
 
