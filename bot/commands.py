@@ -25,12 +25,13 @@ ALIASES = {
     "hangcho": "queue",
     "thongke": "stats",
     "xem": "show",
+    "gop": "merge",
 }
 
 # Commands of a triage chat.
 TRIAGE_COMMANDS = frozenset(
     {"claim", "unclaim", "ask", "transfer", "duplicate", "reject", "resolve", "reopen"}
-    | {"queue", "stats", "show"}
+    | {"queue", "stats", "show", "merge"}
 )
 
 

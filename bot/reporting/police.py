@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.triage.digest import post_card_or_digest
+from bot.triage.digest import show_new_report
 from core.i18n import gettext_for
 from core.sealing import Sealer
 from core.settings import Settings
@@ -12,6 +12,7 @@ from domain.areas.service import subtree
 from domain.chats.models import Chat
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
+from domain.reports.clusters import join_cluster
 from domain.reports.deadlines import ensure_deadlines
 from domain.reports.models import Report, Status
 from domain.reports.routing import triage_chat_for
@@ -33,9 +34,13 @@ def route_report(
     report.unrouted = False
     session.add(report)
     suggestion = find_duplicate(session, report=report, settings=settings)
+    cluster = None
     if suggestion is not None:
         record_shown(session, report=report, suggestion=suggestion)
-    shown = post_card_or_digest(session, report=report, chat=chat, settings=settings, sealer=sealer)
+        cluster = join_cluster(session, report=report, other=suggestion.other)
+    shown = show_new_report(
+        session, report=report, chat=chat, settings=settings, sealer=sealer, cluster=cluster
+    )
     record_event(
         session,
         report=report,

@@ -11,6 +11,7 @@ from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.reporting.police import route_report
 from bot.triage.authority import covers, is_member, is_triage_chat, officer_of
 from bot.triage.cards import chats_with_card, post_card, refresh_cards, status_words
+from bot.triage.merge import CONFIRM_WORDS, ask_to_merge, merge_into
 from bot.triage.queue import show_queue
 from bot.triage.relay import ask_reporter
 from bot.triage.stats import tell_stats
@@ -30,10 +31,12 @@ from domain.reports.routing import triage_chat_for
 from domain.reports.service import get_report
 from domain.reports.suggestions import record_answer, shown_suggestion
 from domain.reports.triage import OPEN, Move, MoveRefused, allowed, apply_move
+from domain.text import fold
 
 CODE_LENGTH = 6
 ASK = "ask"  # not a Move: asking the reporter changes no status
 SHOW = "show"  # not a Move either: a report's full card, posted again in this chat
+MERGE = "merge"  # the rest of a cluster marked as duplicates of one report, once confirmed
 # Moves that need words from the officer; a prompt asks for them when a button was pressed.
 NEEDS_WORDS = {Move.REJECT, Move.RESOLVE, Move.DUPLICATE}
 PROMPTS: dict[str, str] = {
@@ -57,6 +60,10 @@ USAGE: dict[str, str] = {
     ),
     ASK: N_("Type /ask, the report's code and your question: /ask K7QX2M question."),
     SHOW: N_("Type /show followed by the report's code, for example /show K7QX2M."),
+    MERGE: N_(
+        "Type /merge and the code of the report to keep: the rest of its cluster are marked "
+        "as its duplicates once you confirm."
+    ),
 }
 DESK_HELP = N_(
     "The police's desk. Each new report of this group's area arrives as a card with its code.\n"
@@ -68,7 +75,8 @@ DESK_HELP = N_(
     "/reject CODE reason (/tuchoi): reject it\n"
     "/resolve CODE outcome (/giaiquyet): close it as handled\n"
     "/reopen CODE (/molai): open it again\n"
-    "/show CODE (/xem): the report's full card, for one listed in a digest\n"
+    "/show CODE (/xem): the report's full card, for one listed in a digest or a cluster\n"
+    "/merge CODE (/gop): mark the rest of its cluster as its duplicates, once confirmed\n"
     "/queue (/hangcho): the open reports\n"
     "/stats (/thongke): the numbers of this month; /stats chart for a chart"
 )
@@ -89,7 +97,7 @@ def is_desk_event(turn: Turn, event: Event) -> bool:
         name = canonical(event.name)
         if name == "help":  # the desk's own help, in a triage group only
             return is_triage_chat(turn.chat())
-        return name in {m.value for m in Move} | {ASK, SHOW, "queue", "stats"}
+        return name in {m.value for m in Move} | {ASK, SHOW, MERGE, "queue", "stats"}
     if isinstance(event, ButtonPress):
         return event.data.startswith("t:")
     if isinstance(event, TextMessage | Media) and event.reply_to is not None:
@@ -153,6 +161,12 @@ def _command(turn: Turn, command: Command, chat: Chat) -> None:
     if name == SHOW:
         _show(turn, report, chat)
         return
+    if name == MERGE:
+        if fold(rest) in {fold(word) for word in CONFIRM_WORDS}:
+            _merge(turn, report, chat)
+        else:
+            ask_to_merge(turn, keep=report, chat=chat)
+        return
     if name == ASK:
         if rest:
             _ask(turn, report, rest)
@@ -200,6 +214,13 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
     if action == SHOW:
         turn.answer_button(press.callback_id)
         _show(turn, report, chat)
+        return
+    if action == MERGE:
+        turn.answer_button(press.callback_id)
+        ask_to_merge(turn, keep=report, chat=chat)
+        return
+    if action == "mergeok":
+        _merge(turn, report, chat)
         return
     if action == "same" and len(parts) == 4 and looks_like_code(parts[3], length=CODE_LENGTH):
         _move(turn, report, Move.DUPLICATE, normalize_code(parts[3]), chat)
@@ -432,6 +453,13 @@ def _move(
 def _show(turn: Turn, report: Report, chat: Chat) -> None:
     """Post the report's full card in this chat, live when this chat covers it."""
     post_card(turn.session, report=report, chat=chat, settings=turn.settings, sealer=turn.sealer)
+
+
+def _merge(turn: Turn, report: Report, chat: Chat) -> None:
+    """Mark the rest of the report's cluster as its duplicates, and say how many."""
+    count = merge_into(turn, keep=report, chat=chat)
+    text = turn._("{count} report(s) of the cluster marked by {officer} as duplicates of {code}.")
+    _confirm(turn, chat, text.format(count=count, officer=officer_of(turn).name, code=report.code))
 
 
 def _suggested_code(turn: Turn, report: Report) -> str | None:

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from bot.reporting.choices import CATEGORY_LABELS
 from bot.sender.limits import per_minute
 from bot.triage.cards import post_card
+from bot.triage.clusters import post_cluster
 from core.db import utcnow
 from core.i18n import gettext_for
 from core.sealing import Sealer
@@ -29,10 +30,11 @@ from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.models import OutboxMessage, OutboxStatus
 from domain.outbox.service import TEXT_LIMITS, enqueue
+from domain.reports.clusters import shown_as_cluster
 from domain.reports.models import Report
 from domain.reports.service import get_report
 
-# A new digest waits this long for more reports before it goes: a burst fills few messages.
+# A new digest (or cluster edit) waits at least this long for more reports before it goes.
 GATHER = timedelta(seconds=5)
 MINUTE = timedelta(minutes=1)
 PER_DIGEST = 40  # reports listed in one digest at most; a button each fits Telegram's 100
@@ -47,14 +49,48 @@ def digest_key(chat: Chat) -> str:
     return f"digest:{chat.channel}:{chat.chat_id}"
 
 
-def post_card_or_digest(
-    session: Session, *, report: Report, chat: Chat, settings: Settings, sealer: Sealer
+def show_new_report(
+    session: Session,
+    *,
+    report: Report,
+    chat: Chat,
+    settings: Settings,
+    sealer: Sealer,
+    cluster: Report | None = None,
 ) -> str:
-    """Show a new report to its triage chat: "card", or "digest" when the chat's limit binds."""
-    pending = _pending_digest(session, chat)
-    if pending is None and not limit_binds(session, chat=chat, settings=settings):
+    """Show a new report to its triage chat: "card", "cluster" or "digest".
+
+    A report of a cluster big enough for one card goes into that card. Otherwise it gets its
+    own card, or, while the chat's limit binds, a line in a digest. An urgent report goes
+    ahead of the waiting cards of reports that are not.
+    """
+    if cluster is not None and shown_as_cluster(session, root=cluster):
+        behind = _routine_waiting(session, report=report, chat=chat)
+        wait = gather_for(session, chat=chat, settings=settings)
+        post_cluster(session, root=cluster, chat=chat, settings=settings, wait=wait)
+        shown = "cluster"
+    else:
+        pending = _pending_digest(session, chat)
+        if pending is not None or limit_binds(session, chat=chat, settings=settings):
+            _digest(session, report=report, chat=chat, settings=settings, pending=pending)
+            return "digest"
+        behind = _routine_waiting(session, report=report, chat=chat)
         post_card(session, report=report, chat=chat, settings=settings, sealer=sealer)
-        return "card"
+        shown = "card"
+    for other in behind:
+        post_card(session, report=other, chat=chat, settings=settings, sealer=sealer)
+    return shown
+
+
+def _digest(
+    session: Session,
+    *,
+    report: Report,
+    chat: Chat,
+    settings: Settings,
+    pending: OutboxMessage | None,
+) -> None:
+    """List the report, and the reports whose cards still wait, in the chat's digest."""
     codes = _cancel_waiting_cards(session, chat)
     if pending is not None:
         codes = [*json.loads(pending.body)["extra"].get("codes", []), *codes]
@@ -63,13 +99,18 @@ def post_card_or_digest(
     # Urgent first; past one digest's room, the rest start the next digest.
     reports.sort(key=lambda r: not r.urgent)
     room = digest_room(chat)
+    wait = gather_for(session, chat=chat, settings=settings) or GATHER
     for start in range(0, len(reports), room):
         part = reports[start : start + room]
         message = digest_message(session, reports=part, chat=chat, settings=settings)
+        # An urgent report does not wait for more to gather.
+        urgent = any(r.urgent for r in part)
         if start == 0 and pending is not None:
             pending.body = message.to_json()
+            pending.not_before = None if urgent else pending.not_before
             session.add(pending)
             continue
+        gather = None if urgent else utcnow() + wait
         row = enqueue(
             session,
             channel=chat.channel,
@@ -77,9 +118,16 @@ def post_card_or_digest(
             message=message,
             ref=digest_key(chat),
         )[0]
-        row.coalesce_key, row.not_before = digest_key(chat), utcnow() + GATHER
+        row.coalesce_key, row.not_before = digest_key(chat), gather
         session.add(row)
-    return "digest"
+
+
+def _routine_waiting(session: Session, *, report: Report, chat: Chat) -> list[Report]:
+    """For an urgent report: the waiting cards of routine ones, cancelled to follow it."""
+    if not report.urgent:
+        return []
+    codes = _cancel_waiting_cards(session, chat, only_routine=True)
+    return [r for c in codes if (r := get_report(session, code=c)) is not None]
 
 
 def digest_room(chat: Chat) -> int:
@@ -87,9 +135,8 @@ def digest_room(chat: Chat) -> int:
     return min(PER_DIGEST, (TEXT_LIMITS.get(chat.channel, 2000) - HEAD_ROOM) // LINE_ROOM)
 
 
-def limit_binds(session: Session, *, chat: Chat, settings: Settings) -> bool:
-    """Whether the chat's messages of the last minute and those waiting reach half its allowance."""
-    allowance = per_minute(chat.channel, chat.kind, settings)
+def minute_used(session: Session, *, chat: Chat) -> int:
+    """Messages written to the chat in the last minute, and those still waiting to go."""
     since = utcnow() - MINUTE
     used = session.exec(
         select(func.count())
@@ -104,7 +151,26 @@ def limit_binds(session: Session, *, chat: Chat, settings: Settings) -> bool:
             ),
         )
     ).one()
-    return int(used) >= max(1, allowance // 2)
+    return int(used)
+
+
+def limit_binds(session: Session, *, chat: Chat, settings: Settings) -> bool:
+    """Whether the chat's messages of the last minute and those waiting reach half its allowance."""
+    allowance = per_minute(chat.channel, chat.kind, settings)
+    return minute_used(session, chat=chat) >= max(1, allowance // 2)
+
+
+def gather_for(session: Session, *, chat: Chat, settings: Settings) -> timedelta | None:
+    """How long a new digest or cluster edit waits for more, or None while the limit is far.
+
+    The minute's remaining messages are spread over it, so that the last reports of a long
+    burst do not wait for the next minute.
+    """
+    allowance = per_minute(chat.channel, chat.kind, settings)
+    used = minute_used(session, chat=chat)
+    if used < max(1, allowance // 2):
+        return None
+    return max(GATHER, MINUTE / max(1, allowance - used))
 
 
 def _pending_digest(session: Session, chat: Chat) -> OutboxMessage | None:
@@ -124,8 +190,11 @@ def _pending_digest(session: Session, chat: Chat) -> OutboxMessage | None:
     return row
 
 
-def _cancel_waiting_cards(session: Session, chat: Chat) -> list[str]:
-    """Cancel the chat's new-report cards still waiting (and their photos); their codes."""
+def _cancel_waiting_cards(session: Session, chat: Chat, *, only_routine: bool = False) -> list[str]:
+    """Cancel the chat's report cards still waiting (and their photos); their codes.
+
+    With `only_routine`, the cards of urgent reports stay where they are.
+    """
     rows = session.exec(
         select(OutboxMessage).where(
             col(OutboxMessage.channel) == chat.channel,
@@ -136,6 +205,8 @@ def _cancel_waiting_cards(session: Session, chat: Chat) -> list[str]:
         )
     ).all()
     codes = [str(row.ref).removeprefix("card:") for row in rows]
+    if only_routine:
+        codes = [c for c in codes if (r := get_report(session, code=c)) and not r.urgent]
     if not codes:
         return []
     # Conditional on 'pending': a card the sender took meanwhile goes out, and is listed too.

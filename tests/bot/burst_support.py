@@ -13,11 +13,18 @@ from tests.people import ZaloPerson
 CODE = re.compile(r"\b[2-9A-HJKMNP-Z]{6}\b")
 
 
-async def burst(running: Running, texts: list[str], *, first_user: int = 1) -> list[str]:
-    """Residents of Tô Hiệu each report one text in their Zalo group, as fast as they can."""
+async def burst(
+    running: Running, texts: list[str], *, first_user: int = 1, introduced: bool = False
+) -> list[str]:
+    """Residents of Tô Hiệu each report one text in their Zalo group, as fast as they can.
+
+    `introduced`: each wrote /start to the bot before, so the bot can tell them the news.
+    """
     before = len(reports(running.db))
     for number, words in enumerate(texts, start=first_user):
         resident = ZaloPerson(running, user_id=f"58200000000{number:08d}")
+        if introduced:
+            await resident.says("/start")
         await resident.says(f"/report {words}", group=ZALO_GROUP)
     await handled(running, timeout=60)
     return [str(r["code"]) for r in reports(running.db)[before:]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -13,11 +14,11 @@ from tests.bot.burst_support import (
     until_visible,
     visible_codes,
 )
-from tests.bot.reporting_support import TRIAGE, make_wards
+from tests.bot.reporting_support import TRIAGE, make_wards, reports
 from tests.bot.triage_support import buttons_of, card_of, press
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running
-from tests.people import TelegramPerson
+from tests.people import TelegramPerson, texts_to
 
 FIRE = [
     "Cháy lớn ở chợ Tô Hiệu, khói bốc cao lắm",
@@ -25,6 +26,25 @@ FIRE = [
     "Chợ Tô Hiệu đang cháy, lửa to",
     "cháy chợ tô hiệu rồi, gọi cứu hỏa",
     "Khói đen bốc lên từ chợ Tô Hiệu, hình như cháy",
+]
+# Sixteen events that nobody would take for one another.
+DISTINCT = [
+    "Có người lạ bán ma túy ở hẻm 45 Trần Phú",
+    "Bị lừa chuyển khoản 5 triệu qua Zalo giả danh ngân hàng",
+    "Mất trộm điện thoại ở quán cà phê Hoa Ban",
+    "Xe tải đỗ chắn lối đi trường tiểu học",
+    "Nhóm thanh niên tụ tập nẹt pô ở cầu Trắng lúc nửa đêm",
+    "Người đàn ông lạ lảng vảng nhìn vào các nhà ở tổ 7",
+    "Mất cắp xe đạp trước cổng trường",
+    "Có tiếng nổ lớn ở trạm biến áp đường Chu Văn Thịnh",
+    "Trẻ em đi lạc ở công viên, mặc áo đỏ",
+    "Nhà hàng xóm mở nhạc to suốt đêm",
+    "Cây đổ chắn ngang đường Lê Duẩn",
+    "Chó thả rông cắn người ở bản Hài",
+    "Đường ống nước vỡ tràn ra phố",
+    "Đối tượng tàng trữ súng tự chế ở tổ 2",
+    "Bán hàng giả ở chợ đêm",
+    "Xe container vượt đèn đỏ ở ngã ba Quyết Thắng",
 ]
 SEVERAL = [
     "Cháy lớn ở chợ Tô Hiệu, khói bốc cao lắm",
@@ -40,7 +60,25 @@ def ward(running: Running) -> Running:
     return running
 
 
-async def test_burst_about_one_event_reaches_the_police_within_the_limit(
+def clusters_in(telegram: FakeTelegram) -> list[str]:
+    """The current texts of the cluster cards in the police's group."""
+    return [
+        str(m.get("text"))
+        for (chat, _id), m in telegram.messages.items()
+        if chat == str(TRIAGE) and " tin báo trong " in str(m.get("text", "")).split("\n")[0]
+    ]
+
+
+async def until_true(check: Callable[[], bool], *, timeout: float = 30) -> None:
+    """Wait until what the police see passes the check."""
+    for _ in range(int(timeout / 0.1)):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the police never saw it")
+
+
+async def test_burst_about_one_event_is_one_cluster_card(
     ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:
     telegram, _zalo = platforms
@@ -48,42 +86,53 @@ async def test_burst_about_one_event_reaches_the_police_within_the_limit(
     assert len(codes) == 30
     seconds = await until_visible(telegram, TRIAGE, codes)
     assert seconds < 20
+    await until_true(lambda: any("30 tin báo trong" in c for c in clusters_in(telegram)))
+    (cluster,) = clusters_in(telegram)
+    lines = cluster.split("\n")
+    assert lines[0].startswith("🔥 Cháy nổ, PCCC · 30 tin báo trong ")
+    assert lines[0].endswith(" · Tô Hiệu, Sơn La")
+    assert "🚨 KHẨN" in lines  # thirty residents writing "cháy": one urgent card
+    assert f"Tin báo đầu tiên ({codes[0]}):" in lines and FIRE[0] in lines
+    assert all(code in cluster for code in codes)
+    # The first two came as cards (the second naming the first); the rest only in the cluster.
+    assert len(telegram.sent("sendMessage", TRIAGE)) <= 4
     assert refused_for_limits(telegram) == 0
-    digests = digests_in(telegram, TRIAGE)
-    assert digests, "a burst past half the group's minute is listed in a digest"
-    cards = [c for c in codes if any(c in d for d in digests) is False]
-    assert len(cards) <= 10  # half of Telegram's 20 a minute, the rest for digests and answers
-    assert len(telegram.sent(chat_id=TRIAGE)) <= 20
 
 
-async def test_burst_about_several_events_in_one_ward_shows_every_report(
+async def test_burst_about_several_events_in_one_ward_is_a_cluster_each(
     ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:
     telegram, _zalo = platforms
     codes = await burst(ward, [SEVERAL[n % 3] for n in range(24)])
     await until_visible(telegram, TRIAGE, codes)
-    assert refused_for_limits(telegram) == 0
-    listed = "\n".join(digests_in(telegram, TRIAGE))
-    assert "Cháy nổ" in listed or "Đánh nhau" in listed or "Trộm cắp" in listed
-    # A card's suggestion names a report of the same event, never one of another.
+    await until_true(lambda: sum("8 tin báo trong" in c for c in clusters_in(telegram)) == 3)
     event_of = {code: n % 3 for n, code in enumerate(codes)}
-    for code in codes:
-        found = [
-            m
-            for (chat, _id), m in telegram.messages.items()
-            if chat == str(TRIAGE) and str(m.get("text", "")).split(" · ")[0].endswith(code)
-        ]
-        for card in found:
-            for data in buttons_of(card):
-                if data.startswith(f"t:same:{code}:"):
-                    assert event_of[data.split(":")[3]] == event_of[code]
+    for cluster in clusters_in(telegram):
+        listed = {code for code in codes if code in cluster}
+        assert len(listed) == 8 and len({event_of[code] for code in listed}) == 1
+    assert refused_for_limits(telegram) == 0
+
+
+async def test_burst_of_distinct_reports_is_listed_in_a_digest_within_the_limit(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _zalo = platforms
+    codes = await burst(ward, DISTINCT)
+    seconds = await until_visible(telegram, TRIAGE, codes)
+    assert seconds < 20
+    digests = digests_in(telegram, TRIAGE)
+    assert digests, "a burst past half the group's minute is listed in a digest"
+    carded = [c for c in codes if not any(c in d for d in digests)]
+    assert len(carded) <= 10  # half of Telegram's 20 a minute: the rest for digests and answers
+    assert not clusters_in(telegram)
+    assert refused_for_limits(telegram) == 0
 
 
 async def test_burst_digest_opens_a_report_as_its_full_card(
     ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:
     telegram, _zalo = platforms
-    codes = await burst(ward, [SEVERAL[n % 3] for n in range(14)])
+    codes = await burst(ward, DISTINCT[:14])
     await until_visible(telegram, TRIAGE, codes)
     digest_id, digest = next(
         (message_id, m)
@@ -97,16 +146,53 @@ async def test_burst_digest_opens_a_report_as_its_full_card(
     await press(ward, officer, f"t:show:{listed}", message_id=digest_id, chat_id=TRIAGE)
     await officer.says(f"/xem {codes[-2]}", group=TRIAGE)
     for code in (listed, codes[-2]):
-        for _ in range(300):  # the group's minute may be full: its card waits its turn
-            if any(
+        # The group's minute may be full: the card waits its turn.
+        await until_true(
+            lambda code=code: any(  # type: ignore[misc]
                 str(m.get("text", "")).startswith(f"🆕 Tin báo {code} · ")
-                for (chat, _id), m in telegram.messages.items()
-            ):
-                break
-            await asyncio.sleep(0.25)
+                for m in list(telegram.messages.values())
+            ),
+            timeout=75,
+        )
         _id, card = card_of(telegram, TRIAGE, code)
         assert f"t:claim:{code}" in buttons_of(card)
     assert refused_for_limits(telegram) == 0
+
+
+async def test_burst_cluster_marks_the_rest_as_duplicates_in_one_confirmed_step(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, zalo = platforms
+    codes = await burst(ward, [FIRE[n % len(FIRE)] for n in range(5)], introduced=True)
+    await until_true(lambda: any("5 tin báo trong" in c for c in clusters_in(telegram)))
+    cluster_id, cluster = next(
+        (message_id, m)
+        for (chat, message_id), m in telegram.messages.items()
+        if chat == str(TRIAGE) and "5 tin báo trong" in str(m.get("text", ""))
+    )
+    assert buttons_of(cluster)[0] == f"t:merge:{codes[0]}"
+    assert f"t:show:{codes[3]}" in buttons_of(cluster)
+    officer = TelegramPerson(ward, user_id=880001, first_name="Hùng", last_name="Trần")
+    await press(ward, officer, f"t:merge:{codes[0]}", message_id=cluster_id, chat_id=TRIAGE)
+    await ward.settle()
+    question_id, question = max(
+        (message_id, m)
+        for (chat, message_id), m in telegram.messages.items()
+        if chat == str(TRIAGE) and str(m.get("text", "")).startswith("Đánh dấu 4 tin báo")
+    )
+    assert buttons_of(question) == [f"t:mergeok:{codes[0]}"]
+    assert {r["status"] for r in reports(ward.db)} == {"new"}  # nothing before the confirmation
+    await press(ward, officer, f"t:mergeok:{codes[0]}", message_id=question_id, chat_id=TRIAGE)
+    await ward.settle()
+    status = {r["code"]: r["status"] for r in reports(ward.db)}
+    assert status[codes[0]] == "new"
+    assert all(status[code] == "duplicate" for code in codes[1:])
+    _id, card = card_of(telegram, TRIAGE, codes[1])
+    assert f"Trùng với tin báo {codes[0]}" in card["text"]
+    assert any("Đang mở: 1/5" in c for c in clusters_in(telegram))
+    await ward.settle()
+    told = texts_to(zalo, "5820000000000000005")
+    assert any(codes[4] in t and "đã nắm" in t for t in told)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -114,14 +200,14 @@ async def test_burst_digest_turns_back_into_cards_when_the_backlog_clears(
     ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
 ) -> None:
     telegram, _zalo = platforms
-    codes = await burst(ward, [FIRE[n % len(FIRE)] for n in range(14)])
+    codes = await burst(ward, DISTINCT[:14])
     await until_visible(telegram, TRIAGE, codes)
     assert digests_in(telegram, TRIAGE)
     await asyncio.sleep(62)  # Telegram's minute for the group: nothing to wait for but time
-    later = await burst(ward, ["Trộm xe máy trước cửa nhà số 12 Lò Văn Giá"], first_user=100)
+    later = await burst(ward, [DISTINCT[15]], first_user=100)
     await until_visible(telegram, TRIAGE, later)
     assert later[0] not in "\n".join(digests_in(telegram, TRIAGE))
     _id, card = card_of(telegram, TRIAGE, later[0])
-    assert card["text"].endswith("Trộm xe máy trước cửa nhà số 12 Lò Văn Giá")
+    assert card["text"].endswith(DISTINCT[15])
     assert visible_codes(telegram, TRIAGE) >= set(codes + later)
     assert refused_for_limits(telegram) == 0

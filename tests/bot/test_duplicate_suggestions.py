@@ -10,7 +10,7 @@ from tests.bot.triage_support import ZALO_TRIAGE, button_answers, buttons_of, ca
 from tests.factories import make_area
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running
-from tests.people import TelegramPerson, ZaloPerson
+from tests.people import TelegramPerson, ZaloPerson, texts_to
 
 
 @pytest.fixture
@@ -66,6 +66,11 @@ async def test_duplicate_suggestion_named_on_the_card_and_marked_in_one_tap(
     assert "suggestion_accepted" in kinds_of_events(ward, second)
     _id, card = card_of(telegram, TRIAGE, second)
     assert "Có thể trùng" not in card["text"]
+    await officer.says("/thongke", group=TRIAGE)
+    await ward.settle()
+    assert texts_to(telegram, TRIAGE)[-1].endswith(
+        "Tin trùng: 1 tin báo đã đánh dấu trùng; gợi ý trùng: đã hiện 1, được chấp nhận 1, bị bác 0"
+    )
 
 
 async def test_duplicate_suggestion_set_aside_is_recorded_and_leaves_the_card(
