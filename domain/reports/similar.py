@@ -2,12 +2,14 @@
 
 A wrong suggestion costs an officer's attention, so every rule must hold: a related category,
 close in time, the same or an adjacent ward, near in place when both have a location, and
-enough of the same words once diacritics and filler words are set aside.
+enough of the same words once diacritics and filler words are set aside, and no numbers
+that disagree (house, lane and group numbers tell places apart).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -121,6 +123,10 @@ FILLERS = frozenset(
     ]
 )
 _FOLDED_FILLERS = frozenset(fold(word) for word in FILLERS)
+# Words before a number that make it an address: số 12, nhà 12, hẻm 45, ngõ 8, kiệt 3.
+HOUSE_WORDS = frozenset({"so", "nha", "hem", "ngo", "ngach", "kiet", "can"})
+GROUP_WORDS = frozenset({"to", "thon", "ban", "khu", "khom", "ap", "xom"})
+STREET_WORDS = frozenset({"duong", "pho"})
 EARTH_METRES = 6_371_000.0
 
 
@@ -175,6 +181,47 @@ def text_similarity(a: str, b: str) -> float:
     return (jaccard + containment) / 2
 
 
+def numbers_of(text: str) -> dict[str, frozenset[str]]:
+    """The numbers a text gives, by what they number: houses and lanes, residential groups, any."""
+    tokens = fold(text).split()
+    found: dict[str, set[str]] = {"house": set(), "group": set(), "any": set()}
+    for before, token in zip(["", *tokens], tokens, strict=False):
+        if not token.isdigit():
+            continue
+        found["any"].add(token)
+        if before in HOUSE_WORDS:
+            found["house"].add(token)
+        elif before in GROUP_WORDS:
+            found["group"].add(token)
+    return {kind: frozenset(numbers) for kind, numbers in found.items()}
+
+
+def streets_of(text: str) -> frozenset[str]:
+    """Street names written with capitals after "đường" or "phố": "đường Trần Phú" is tran phu."""
+    words = re.findall(r"\w+", text)
+    streets = set()
+    for index, word in enumerate(words[:-1]):
+        if fold(word) in STREET_WORDS and words[index + 1][:1].isupper():
+            name = [words[index + 1]]
+            if index + 2 < len(words) and words[index + 2][:1].isupper():
+                name.append(words[index + 2])
+            streets.add(fold(" ".join(name)))
+    return frozenset(streets)
+
+
+def places_differ(a: str, b: str) -> bool:
+    """Whether the texts name different places: numbers or streets that both give and disagree.
+
+    "nhà số 12" and "nhà số 21", "tổ 3" and "tổ 7", "đường Trần Phú" and "đường Lê Duẩn".
+    """
+    left, right = numbers_of(a), numbers_of(b)
+    for kind in ("house", "group", "any"):
+        if left[kind] and right[kind] and not left[kind] & right[kind]:
+            return True
+    streets_a, streets_b = streets_of(a), streets_of(b)
+    return bool(streets_a) and bool(streets_b) and not streets_a & streets_b
+
+
 def related(first: str, second: str) -> bool:
     """Whether one event is likely filed under these two categories."""
     return first == second or frozenset({first, second}) in RELATED
@@ -215,6 +262,8 @@ def likeness(a: Told, b: Told, *, rules: Rules) -> Likeness | None:
         metres = metres_between(a.latitude, a.longitude, b.latitude, b.longitude)
         if metres > rules.metres:
             return None
+    if places_differ(a.text, b.text):
+        return None
     score = text_similarity(a.text, b.text)
     # Small bonuses: agreeing facts besides the words, never enough alone.
     if a.category == b.category:

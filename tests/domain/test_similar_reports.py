@@ -153,6 +153,28 @@ def test_similar_reports_house_numbers_are_words(words: list[str], first: int, s
     assert other < same
 
 
+@PROPERTY
+@given(words=words, first=house_numbers, second=house_numbers, kind=st.sampled_from(["số", "hẻm"]))
+def test_similar_reports_two_addresses_are_two_events(
+    words: list[str], first: int, second: int, kind: str
+) -> None:
+    assume(first != second)
+    text = " ".join(words)
+    one = told(1, f"{text} {kind} {first} tổ 3")
+    other = told(2, f"{kind} {second} tổ 3 {text}", minutes=2)
+    same = told(3, f"{kind} {first} tổ 3 {text}", minutes=2)
+    assert likeness(one, other, rules=RULES) is None
+    assert likeness(one, same, rules=RULES) is not None
+
+
+def test_similar_reports_named_streets_that_differ_are_two_places() -> None:
+    trees = told(1, "Cây đổ chắn ngang đường Trần Phú")
+    assert (
+        likeness(trees, told(2, "Cây đổ chắn ngang đường Lê Duẩn", minutes=2), rules=RULES) is None
+    )
+    assert likeness(trees, told(3, "cay do chan ngang duong tran phu", minutes=2), rules=RULES)
+
+
 reports = st.builds(
     told,
     st.integers(1, 50),
