@@ -160,17 +160,21 @@ def update(n: int, groups: int, words: str) -> dict[str, Any]:
 
 
 def burst_texts(count: int) -> list[str]:
-    """`count` texts of the labelled set, the busiest events first, as a burst would be told."""
-    reports = labelled_set()
+    """`count` texts of the labelled set as a burst in one ward: seven tenths about its six
+    busiest events, told in turn, the rest one report each of the other events (then again)."""
     by_event: dict[str, list[str]] = {}
-    for report in reports:
+    for report in labelled_set():
         by_event.setdefault(report.event, []).append(report.told.text)
     events = sorted(by_event.values(), key=len, reverse=True)
+    busy = [text for told in events[:6] for text in told]
+    others = [told[0] for told in events[6:]]
     texts: list[str] = []
     while len(texts) < count:
-        for told in events:
-            texts += told[: max(1, len(told) // 2)]
-    return texts[:count]
+        texts += busy[: count * 7 // 10 - len(texts)] if len(texts) < count * 7 // 10 else []
+        texts += others[: count - len(texts)]
+        busy = busy * 2
+    # Interleaved as residents would write: the events' reports mixed in time.
+    return [texts[(index * 7) % len(texts)] for index in range(len(texts))]
 
 
 def visible(telegram: FakeTelegram) -> set[str]:
@@ -217,14 +221,13 @@ async def run_burst(url: str, workdir: Path, reports: int, seconds: float) -> di
                 await asyncio.sleep(0.1)
             elapsed = time.perf_counter() - started
             with running.db.engine.connect() as connection:
-                shown: dict[str, int] = dict(
-                    connection.execute(
-                        sql(
-                            "SELECT details, count(*) FROM report_events WHERE kind = 'routed'"
-                            " GROUP BY details"
-                        )
-                    ).tuples()
-                )
+                rows = connection.execute(
+                    sql(
+                        "SELECT details, count(*) FROM report_events WHERE kind = 'routed'"
+                        " GROUP BY details"
+                    )
+                ).all()
+                shown = {str(details): int(n) for details, n in rows}
     to_police = [c for c in telegram.calls if c.chat_id == str(TRIAGE)]
     return {
         "reports": reports,

@@ -87,6 +87,22 @@ def cluster_buttons(
     return tuple(rows)
 
 
+def has_cluster_card(session: Session, *, root: Report, chat: Chat) -> bool:
+    """Whether the cluster's card was written to the chat (sent or waiting)."""
+    return _first_card(session, root=root, chat=chat) is not None
+
+
+def _first_card(session: Session, *, root: Report, chat: Chat) -> OutboxMessage | None:
+    return session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.channel) == chat.channel,
+            col(OutboxMessage.chat_id) == chat.chat_id,
+            col(OutboxMessage.ref) == cluster_ref(root),
+            col(OutboxMessage.kind) == MessageKind.TEXT.value,
+        )
+    ).first()
+
+
 def post_cluster(
     session: Session,
     *,
@@ -106,14 +122,7 @@ def post_cluster(
         session, root=root, settings=settings, limit=TEXT_LIMITS.get(chat.channel, 2000)
     )
     buttons = cluster_buttons(session, root=root, settings=settings) if telegram else ()
-    first = session.exec(
-        select(OutboxMessage).where(
-            col(OutboxMessage.channel) == chat.channel,
-            col(OutboxMessage.chat_id) == chat.chat_id,
-            col(OutboxMessage.ref) == cluster_ref(root),
-            col(OutboxMessage.kind) == MessageKind.TEXT.value,
-        )
-    ).first()
+    first = _first_card(session, root=root, chat=chat)
     edit = telegram and first is not None and first.status != OutboxStatus.PENDING.value
     key = f"cluster:{chat.channel}:{chat.chat_id}:{root.code}"
     waiting = session.exec(

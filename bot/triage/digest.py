@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from bot.reporting.choices import CATEGORY_LABELS
 from bot.sender.limits import per_minute
 from bot.triage.cards import post_card
-from bot.triage.clusters import post_cluster
+from bot.triage.clusters import has_cluster_card, post_cluster
 from core.db import utcnow
 from core.i18n import gettext_for
 from core.sealing import Sealer
@@ -30,13 +30,15 @@ from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button, MessageKind, Outgoing
 from domain.outbox.models import OutboxMessage, OutboxStatus
 from domain.outbox.service import TEXT_LIMITS, enqueue
-from domain.reports.clusters import shown_as_cluster
+from domain.reports.clusters import CLUSTER_CARD_FROM, members_of
 from domain.reports.models import Report
 from domain.reports.service import get_report
 
 # A new digest (or cluster edit) waits at least this long for more reports before it goes.
 GATHER = timedelta(seconds=5)
+GATHER_AT_MOST = timedelta(seconds=15)
 MINUTE = timedelta(minutes=1)
+BUSY_CLUSTER_FROM = 6  # reports of one event before its cluster gets a card while the limit binds
 PER_DIGEST = 40  # reports listed in one digest at most; a button each fits Telegram's 100
 LINE_ROOM = 80  # characters of a digest's line
 HEAD_ROOM = 400  # characters of a digest's title and closing line, in either language
@@ -64,14 +66,22 @@ def show_new_report(
     own card, or, while the chat's limit binds, a line in a digest. An urgent report goes
     ahead of the waiting cards of reports that are not.
     """
-    if cluster is not None and shown_as_cluster(session, root=cluster):
+    busy = limit_binds(session, chat=chat, settings=settings)
+    # While the limit binds, a small cluster without a card is listed in the digest: a card
+    # for every event told three times would cost the messages a digest saves. Past
+    # BUSY_CLUSTER_FROM reports, the event is big enough for a card of its own.
+    size = len(members_of(session, root=cluster)) if cluster is not None else 0
+    if cluster is not None and (
+        has_cluster_card(session, root=cluster, chat=chat)
+        or size >= (BUSY_CLUSTER_FROM if busy else CLUSTER_CARD_FROM)
+    ):
         behind = _routine_waiting(session, report=report, chat=chat)
         wait = gather_for(session, chat=chat, settings=settings)
         post_cluster(session, root=cluster, chat=chat, settings=settings, wait=wait)
         shown = "cluster"
     else:
         pending = _pending_digest(session, chat)
-        if pending is not None or limit_binds(session, chat=chat, settings=settings):
+        if pending is not None or busy:
             _digest(session, report=report, chat=chat, settings=settings, pending=pending)
             return "digest"
         behind = _routine_waiting(session, report=report, chat=chat)
@@ -170,7 +180,9 @@ def gather_for(session: Session, *, chat: Chat, settings: Settings) -> timedelta
     used = minute_used(session, chat=chat)
     if used < max(1, allowance // 2):
         return None
-    return max(GATHER, MINUTE / max(1, allowance - used))
+    if used >= allowance:  # the minute is full: the pace holds it, and it gathers meanwhile
+        return GATHER
+    return min(GATHER_AT_MOST, max(GATHER, MINUTE / (allowance - used)))
 
 
 def _pending_digest(session: Session, chat: Chat) -> OutboxMessage | None:

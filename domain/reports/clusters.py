@@ -16,7 +16,7 @@ from domain.reports.models import Evidence, Report, Status
 
 # A burst: each report came at most this long after the cluster's previous one.
 BURST_GAP = timedelta(minutes=30)
-# From this many members on, a cluster is shown as one card.
+# From this many members on, a cluster is shown as one card (bot/triage/digest.py).
 CLUSTER_CARD_FROM = 3
 
 
@@ -60,11 +60,6 @@ def join_cluster(session: Session, *, report: Report, other: Report) -> Report |
     session.add(report)
     session.flush()
     return root
-
-
-def shown_as_cluster(session: Session, *, root: Report) -> bool:
-    """Whether the cluster is big enough for one card."""
-    return len(members_of(session, root=root)) >= CLUSTER_CARD_FROM
 
 
 def evidence_count(session: Session, *, reports: list[Report]) -> int:

@@ -29,7 +29,8 @@ RELATED: dict[frozenset[str], str] = {
 }
 # Vietnamese filler words: pronouns, particles and verbs that every report carries. Matching
 # is on folded words, so a filler whose folded form is also a word that tells an event is left
-# out: "chợ" (cho), "cửa" (của), "nổ" (nó), "đá" (đã), "tai" nạn (tại), "xe máy" (mấy).
+# out: "chợ" (cho), "cửa" (của), "nổ" (nó), "đá" (đã), "tai" nạn (tại), "xe máy" (mấy),
+# "ma" túy (mà).
 # Numbers are never fillers: "số 12" and "số 21" are two houses.
 FILLERS = frozenset(
     [
@@ -43,7 +44,6 @@ FILLERS = frozenset(
         "hả",
         "thì",
         "là",
-        "mà",
         "bị",
         "được",
         "đang",

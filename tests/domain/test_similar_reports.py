@@ -131,6 +131,7 @@ def test_similar_reports_diacritics_and_fillers_change_nothing(
     text = " ".join(words)
     plain = fold(" ".join([*fillers, *words]))
     assert words_of(text) == words_of(plain)
+    assume(words_of(text))  # "ô ô" folds to "o o", a filler: a text of fillers tells nothing
     assert text_similarity(text, plain) == 1.0
 
 
