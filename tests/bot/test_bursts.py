@@ -211,3 +211,18 @@ async def test_burst_digest_turns_back_into_cards_when_the_backlog_clears(
     assert card["text"].endswith(DISTINCT[15])
     assert visible_codes(telegram, TRIAGE) >= set(codes + later)
     assert refused_for_limits(telegram) == 0
+
+
+async def test_burst_urgent_report_goes_ahead_in_the_digest_without_waiting(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _zalo = platforms
+    routine = [t for n, t in enumerate(DISTINCT) if n not in (7, 13)]  # none of them urgent
+    codes = await burst(ward, routine[:13])
+    urgent = await burst(ward, ["Cháy nhà số 99 tổ 8, có người mắc kẹt"], first_user=50)
+    await until_visible(telegram, TRIAGE, codes + urgent)
+    digest = next(d for d in digests_in(telegram, TRIAGE) if urgent[0] in d)
+    listed = [line for line in digest.split("\n")[2:] if " · " in line]
+    assert listed[0].startswith(f"🚨 {urgent[0]} · Cháy nổ, PCCC · ")
+    assert not any(line.startswith("🚨") for line in listed[1:])
+    assert refused_for_limits(telegram) == 0
