@@ -6,7 +6,8 @@ minute and those waiting reach half of what its platform lets through in a minut
 waiting new-report cards are cancelled and their reports, and the next ones, are listed in a
 digest instead; the other half of the minute stays free for officers' answers and digests.
 Each report opens as its full card with a button or /show CODE. When the minute has room
-again, cards go out one by one.
+again, cards go out one by one. Reports of one event go to its cluster card (clusters.py)
+instead, once the cluster is big enough for a card.
 """
 
 from __future__ import annotations
