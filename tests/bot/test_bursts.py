@@ -14,11 +14,11 @@ from tests.bot.burst_support import (
     until_visible,
     visible_codes,
 )
-from tests.bot.reporting_support import TRIAGE, make_wards, reports
-from tests.bot.triage_support import buttons_of, card_of, press
+from tests.bot.reporting_support import TRIAGE, handled, link, make_wards, reports
+from tests.bot.triage_support import ZALO_TRIAGE, buttons_of, card_of, press, zalo_texts
 from tests.fakes import FakeTelegram, FakeZalo
 from tests.harness import Running
-from tests.people import TelegramPerson, texts_to
+from tests.people import TelegramPerson, ZaloPerson, texts_to
 
 FIRE = [
     "Cháy lớn ở chợ Tô Hiệu, khói bốc cao lắm",
@@ -226,3 +226,28 @@ async def test_burst_urgent_report_goes_ahead_in_the_digest_without_waiting(
     assert listed[0].startswith(f"🚨 {urgent[0]} · Cháy nổ, PCCC · ")
     assert not any(line.startswith("🚨") for line in listed[1:])
     assert refused_for_limits(telegram) == 0
+
+
+async def test_burst_on_zalo_police_is_one_cluster_message_opened_by_command(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    _telegram, zalo = platforms
+    with ward.db.session() as session:
+        link(session, channel="zalo", chat_id=ZALO_TRIAGE, area="SL-CA", role="triage")
+        link(session, channel="zalo", chat_id="g_chieng_an", area="SL-CA", role="community")
+    for number in range(6):
+        await ZaloPerson(ward, user_id=f"58300000000{number:08d}").says(
+            f"/report {FIRE[number % len(FIRE)]}", group="g_chieng_an"
+        )
+    await handled(ward)
+    codes = [str(r["code"]) for r in reports(ward.db)]
+    await ward.settle(timeout=30)
+    texts = zalo_texts(zalo, ZALO_TRIAGE)
+    clusters = [t for t in texts if " tin báo trong " in t.split("\n")[0]]
+    assert clusters and all(code in clusters[-1] for code in codes)
+    assert "6 tin báo trong" in clusters[-1]
+    assert len(texts) < len(codes) + 2  # fewer messages than a card each, with no edits
+    officer = ZaloPerson(ward, user_id="5810000000009999", display_name="Mai")
+    await officer.says(f"/xem {codes[4]}", group=ZALO_TRIAGE)
+    await ward.settle(timeout=30)
+    assert zalo_texts(zalo, ZALO_TRIAGE)[-1].startswith(f"🆕 Tin báo {codes[4]} · Cháy nổ")
