@@ -8,16 +8,17 @@ an event of the new report's timeline, so the thresholds can be tuned from real 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
 from domain.areas.models import Area, AreaKind
-from domain.areas.service import ancestors
-from domain.reports.models import Report, ReportEvent, Status
+from domain.areas.service import ancestors, subtree
+from domain.reports.models import Category, Report, ReportEvent, Status
 from domain.reports.service import get_report, record_event
-from domain.reports.similar import Likeness, Rules, Told, most_alike
+from domain.reports.similar import Likeness, Rules, Told, metres_between, most_alike, related
 
 SHOWN = "duplicate_suggested"
 ACCEPTED = "suggestion_accepted"
@@ -53,10 +54,36 @@ def ward_of(session: Session, *, area_id: int | None) -> Area | None:
     return wards[-1] if wards else None
 
 
-def told(session: Session, report: Report) -> Told:
-    """What the similarity rules read of a report."""
+def neighbour_wards(session: Session, *, ward: Area, km: float) -> list[Area]:
+    """The ward and the wards whose centres lie within `km` of its centre."""
+    if ward.lat is None or ward.lon is None or km <= 0:
+        return [ward]
+    # A box first, so that the index-free scan stays small; the distance decides.
+    dlat = km / 111.0
+    dlon = km / (111.0 * max(0.1, math.cos(math.radians(ward.lat))))
+    near = session.exec(
+        select(Area).where(
+            col(Area.kind) == AreaKind.WARD.value,
+            col(Area.lat).between(ward.lat - dlat, ward.lat + dlat),
+            col(Area.lon).between(ward.lon - dlon, ward.lon + dlon),
+        )
+    ).all()
+    found = [
+        a
+        for a in near
+        if a.lat is not None
+        and a.lon is not None
+        and metres_between(ward.lat, ward.lon, a.lat, a.lon) <= km * 1000
+    ]
+    return found if any(a.id == ward.id for a in found) else [ward, *found]
+
+
+def told(session: Session, report: Report, *, wards: dict[int | None, Area | None]) -> Told:
+    """What the similarity rules read of a report; `wards` remembers each area's ward."""
     assert report.id is not None
-    ward = ward_of(session, area_id=report.area_id)
+    if report.area_id not in wards:
+        wards[report.area_id] = ward_of(session, area_id=report.area_id)
+    ward = wards[report.area_id]
     return Told(
         id=report.id,
         code=report.code,
@@ -72,13 +99,25 @@ def told(session: Session, report: Report) -> Told:
 
 
 def find_duplicate(session: Session, *, report: Report, settings: Settings) -> Suggestion | None:
-    """The open report filed shortly before this one that most likely tells the same event."""
+    """The open report filed shortly before this one that most likely tells the same event.
+
+    Only reports of a related category, in the report's ward or a neighbouring one, are read.
+    """
     rules = rules_from(settings)
+    wards: dict[int | None, Area | None] = {}
+    new = told(session, report, wards=wards)
+    ward = wards[report.area_id]
+    if ward is None or ward.id is None:
+        return None  # adjacency needs a ward: a report above ward level matches nothing
+    nearby = [w.id for w in neighbour_wards(session, ward=ward, km=rules.ward_km) if w.id]
+    categories = [c.value for c in Category if related(report.category, c.value)]
     query = (
         select(Report)
         .where(
             col(Report.id) != report.id,
             col(Report.status).in_([Status.NEW.value, Status.IN_PROGRESS.value]),
+            col(Report.category).in_(categories),
+            col(Report.area_id).in_(select(subtree(*nearby).c.id)),
             col(Report.created_at) >= report.created_at - rules.within,
             col(Report.created_at) <= report.created_at,
         )
@@ -88,7 +127,7 @@ def find_duplicate(session: Session, *, report: Report, settings: Settings) -> S
     others = list(session.exec(query))
     if not others:
         return None
-    best = most_alike(told(session, report), [told(session, o) for o in others], rules=rules)
+    best = most_alike(new, [told(session, o, wards=wards) for o in others], rules=rules)
     if best is None:
         return None
     other = next(o for o in others if o.id == best[0].id)
