@@ -32,6 +32,8 @@ ALIASES = {
     "khongduyet": "refuse",
     "dinhchinh": "correct",
     "dsphatthanh": "broadcasts",
+    "xem": "show",
+    "gop": "merge",
 }
 
 # Commands of a resident's private chat with the bot about broadcasts.
@@ -40,7 +42,7 @@ SUBSCRIPTION_COMMANDS = frozenset({"subscribe", "unsubscribe"})
 # Commands of a triage chat.
 TRIAGE_COMMANDS = frozenset(
     {"claim", "unclaim", "ask", "transfer", "duplicate", "reject", "resolve", "reopen"}
-    | {"queue", "stats"}
+    | {"queue", "stats", "show", "merge"}
     | {"broadcast", "approve", "refuse", "correct", "broadcasts"}
 )
 

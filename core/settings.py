@@ -112,6 +112,11 @@ class Settings(BaseSettings):
     resolve_within: dict[str, timedelta] = Field(default_factory=lambda: dict(RESOLVE_WITHIN))
     # How long an answer of Telegram's getChatMember is trusted for a triage action.
     member_check_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # Likely duplicates suggested on a card (domain/reports/similar.py): precision first.
+    duplicate_within: timedelta = timedelta(hours=3)
+    duplicate_metres: float = Field(default=300.0, gt=0, le=5000)
+    duplicate_ward_km: float = Field(default=2.0, ge=0, le=50)
+    duplicate_min_score: float = Field(default=0.5, gt=0, le=1)
 
     @field_validator("database_url")
     @classmethod

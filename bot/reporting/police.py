@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.triage.cards import post_card
+from bot.triage.digest import show_new_report
 from core.i18n import gettext_for
 from core.sealing import Sealer
 from core.settings import Settings
@@ -12,10 +12,12 @@ from domain.areas.service import subtree
 from domain.chats.models import Chat
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
+from domain.reports.clusters import join_cluster
 from domain.reports.deadlines import ensure_deadlines
 from domain.reports.models import Report, Status
 from domain.reports.routing import triage_chat_for
 from domain.reports.service import record_event
+from domain.reports.suggestions import find_duplicate, record_shown
 
 
 def route_report(
@@ -31,9 +33,21 @@ def route_report(
         return None
     report.unrouted = False
     session.add(report)
-    post_card(session, report=report, chat=chat, settings=settings, sealer=sealer)
+    suggestion = find_duplicate(session, report=report, settings=settings)
+    cluster = None
+    if suggestion is not None:
+        record_shown(session, report=report, suggestion=suggestion)
+        cluster = join_cluster(session, report=report, other=suggestion.other)
+    shown = show_new_report(
+        session, report=report, chat=chat, settings=settings, sealer=sealer, cluster=cluster
+    )
     record_event(
-        session, report=report, kind="routed", actor="system", chat=f"{chat.channel}:{chat.chat_id}"
+        session,
+        report=report,
+        kind="routed",
+        actor="system",
+        chat=f"{chat.channel}:{chat.chat_id}",
+        details={"shown": shown},
     )
     return chat
 

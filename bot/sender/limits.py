@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
+from core.settings import Settings
+from domain.chats.models import Channel
+
 
 class Pace:
     """At most `limit` sends in any window of `period` seconds, spread at least `gap` apart."""
@@ -56,6 +59,10 @@ class ChannelLimits:
     private: tuple[int, float]
     # Slack for calls still on their way when a later one is booked (see Pacer.ended).
     margin: float = 0.03
+
+
+# The playground of `tinbao demo`: generous, but paced like a real platform.
+DEMO_LIMITS = ChannelLimits(overall=(20, 1.0), group=(5, 1.0), private=(3, 1.0))
 
 
 def rate(per_second: float) -> tuple[int, float]:
@@ -127,3 +134,23 @@ class Pacer:
             pace.forget_before(now)
         for chat_id in [c for c, pace in self._chats.items() if pace.idle]:
             del self._chats[chat_id]
+
+
+def channel_limits(channel: str, settings: Settings) -> ChannelLimits:
+    """The limits the sender keeps to on a channel, as its transport declares them."""
+    if channel == Channel.TELEGRAM.value:
+        return telegram_limits(settings.telegram_messages_per_second)
+    if channel == Channel.ZALO.value:
+        return zalo_limits(
+            settings.zalo_messages_per_second, settings.zalo_chat_messages_per_second
+        )
+    if channel == Channel.ZALO_OA.value:
+        return zalo_limits(settings.zalo_messages_per_second, 1.0)
+    return DEMO_LIMITS
+
+
+def per_minute(channel: str, chat_kind: str, settings: Settings) -> int:
+    """How many messages a channel lets through into one chat of this kind within a minute."""
+    limits = channel_limits(channel, settings)
+    sends, seconds = limits.private if chat_kind == "private" else limits.group
+    return int(sends * 60 / seconds)

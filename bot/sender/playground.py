@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.playground.feed import Item, PlaygroundFeed
-from bot.sender.limits import ChannelLimits
+from bot.sender.limits import DEMO_LIMITS, ChannelLimits
 from bot.sender.outcomes import Delivery, Rejected
 from domain.outbox.messages import MessageKind, Outgoing
 
 # A demo's pace: Telegram's shape (overall, per group, per private chat), quick enough to
 # watch a conversation without waiting, slow enough to see a busy group's messages queue.
-DEMO_LIMITS = ChannelLimits(overall=(20, 1.0), group=(5, 1.0), private=(3, 1.0))
 MEDIA_URL = "/playground/media/"
 
 

@@ -22,6 +22,9 @@ from domain.people.service import identity_of
 from domain.reports.models import Report, Status
 from domain.reports.routing import area_path
 from domain.reports.service import evidence_of
+from domain.reports.similar import Likeness
+from domain.reports.suggestions import shown_suggestion
+from domain.reports.triage import OPEN
 
 # What officers read of a status on a card.
 CARD_STATUS: dict[str, str] = {
@@ -59,6 +62,9 @@ def card_text(session: Session, *, report: Report, settings: Settings, sealer: S
     if report.urgent:
         lines.append("🚨 " + _("URGENT"))
     lines.append(_("Status: {status}").format(status=status_words(session, report, _)))
+    suggested = suggestion_on_card(session, report=report)
+    if suggested is not None:
+        lines.append("🔁 " + maybe_same_words(suggested[0].code, suggested[1], _))
     place = area_path(session, area_id=report.area_id) or _("area not given")
     lines.append(_("Area: {place}").format(place=place))
     when = report.occurred_at or report.created_at
@@ -98,6 +104,27 @@ def status_words(session: Session, report: Report, _: Callable[[str], str]) -> s
     )
 
 
+def suggestion_on_card(session: Session, *, report: Report) -> tuple[Report, Likeness] | None:
+    """The likely duplicate a card names: only while both reports are open."""
+    if Status(report.status) not in OPEN:
+        return None
+    shown = shown_suggestion(session, report=report)
+    if shown is None or Status(shown[0].status) not in OPEN:
+        return None
+    return shown
+
+
+def maybe_same_words(code: str, likeness: Likeness, _: Callable[[str], str]) -> str:
+    """ "Maybe the same as K7QX2M (3 min earlier, 120 m away)"."""
+    if likeness.metres is None:
+        return _("Maybe the same as {code} ({minutes} min earlier)").format(
+            code=code, minutes=likeness.minutes
+        )
+    return _("Maybe the same as {code} ({minutes} min earlier, {metres} m away)").format(
+        code=code, minutes=likeness.minutes, metres=likeness.metres
+    )
+
+
 def reporter_shown(session: Session, *, report: Report, settings: Settings, sealer: Sealer) -> str:
     """ "Anonymous", or the reporter's name when they agreed to give it."""
     _ = gettext_for(settings.locale)
@@ -109,14 +136,28 @@ def reporter_shown(session: Session, *, report: Report, settings: Settings, seal
     return f"{name} (@{username})" if username else str(name)
 
 
-def card_buttons(report: Report, settings: Settings) -> tuple[tuple[Button, ...], ...]:
-    """The moves the report's status allows, as buttons; their data names only move and code."""
+def card_buttons(
+    report: Report, settings: Settings, *, suggested: str | None = None
+) -> tuple[tuple[Button, ...], ...]:
+    """The moves the report's status allows, as buttons; their data names only move and code.
+
+    With a suggested duplicate, a first row marks it in one tap, or says it is another event.
+    """
     _ = gettext_for(settings.locale)
 
     def button(label: str, move: str) -> Button:
         return Button(label=_(label), data=f"t:{move}:{report.code}")
 
     status = Status(report.status)
+    if suggested is not None and status in OPEN:
+        same = (
+            Button(
+                label=_("🔁 Same as {code}").format(code=suggested),
+                data=f"t:same:{report.code}:{suggested}",
+            ),
+            button(N_("✗ Not the same"), "notsame"),
+        )
+        return (same, *card_buttons(report, settings))
     if status == Status.NEW:
         return (
             (button(N_("✋ Claim"), "claim"), button(N_("💬 Ask reporter"), "ask")),
@@ -139,6 +180,14 @@ def card_buttons(report: Report, settings: Settings) -> tuple[tuple[Button, ...]
     return ((button(N_("🔓 Reopen"), "reopen"),),)
 
 
+def buttons_for(
+    session: Session, *, report: Report, settings: Settings
+) -> tuple[tuple[Button, ...], ...]:
+    """The card's buttons, with the suggested duplicate's when the card names one."""
+    suggested = suggestion_on_card(session, report=report)
+    return card_buttons(report, settings, suggested=suggested[0].code if suggested else None)
+
+
 def post_card(
     session: Session, *, report: Report, chat: Chat, settings: Settings, sealer: Sealer
 ) -> None:
@@ -150,7 +199,7 @@ def post_card(
         chat_id=chat.chat_id,
         message=Outgoing(
             text=card_text(session, report=report, settings=settings, sealer=sealer),
-            buttons=card_buttons(report, settings) if telegram else (),
+            buttons=buttons_for(session, report=report, settings=settings) if telegram else (),
         ),
         ref=card_ref(report.code),
     )
@@ -251,7 +300,7 @@ def refresh_cards(
                 chat_id=chat_id,
                 message=Outgoing(
                     text=text,
-                    buttons=card_buttons(report, settings) if live else (),
+                    buttons=buttons_for(session, report=report, settings=settings) if live else (),
                     edit_of=card_ref(report.code),
                 ),
                 kind=MessageKind.EDIT_TEXT,

@@ -12,6 +12,7 @@ from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.reporting.police import route_report
 from bot.triage.authority import covers, is_member, is_triage_chat, officer_of
 from bot.triage.cards import chats_with_card, post_card, refresh_cards, status_words
+from bot.triage.merge import CONFIRM_WORDS, ask_to_merge, merge_into
 from bot.triage.queue import show_queue
 from bot.triage.relay import ask_reporter
 from bot.triage.stats import tell_stats
@@ -29,11 +30,14 @@ from domain.reports.deadlines import after_move
 from domain.reports.models import Report, Status
 from domain.reports.routing import triage_chat_for
 from domain.reports.service import get_report
+from domain.reports.suggestions import record_answer, shown_suggestion
 from domain.reports.triage import OPEN, Move, MoveRefused, allowed, apply_move
-from domain.text import whole_number
+from domain.text import fold, whole_number
 
 CODE_LENGTH = 6
 ASK = "ask"  # not a Move: asking the reporter changes no status
+SHOW = "show"  # not a Move either: a report's full card, posted again in this chat
+MERGE = "merge"  # the rest of a cluster marked as duplicates of one report, once confirmed
 # Moves that need words from the officer; a prompt asks for them when a button was pressed.
 NEEDS_WORDS = {Move.REJECT, Move.RESOLVE, Move.DUPLICATE}
 PROMPTS: dict[str, str] = {
@@ -56,6 +60,11 @@ USAGE: dict[str, str] = {
         "Type /transfer, the report's code and the area: /transfer K7QX2M Chiềng An."
     ),
     ASK: N_("Type /ask, the report's code and your question: /ask K7QX2M question."),
+    SHOW: N_("Type /show followed by the report's code, for example /show K7QX2M."),
+    MERGE: N_(
+        "Type /merge and the code of the report to keep: the rest of its cluster are marked "
+        "as its duplicates once you confirm."
+    ),
 }
 DESK_HELP = N_(
     "The police's desk. Each new report of this group's area arrives as a card with its code.\n"
@@ -67,6 +76,8 @@ DESK_HELP = N_(
     "/reject CODE reason (/tuchoi): reject it\n"
     "/resolve CODE outcome (/giaiquyet): close it as handled\n"
     "/reopen CODE (/molai): open it again\n"
+    "/show CODE (/xem): the report's full card, for one listed in a digest or a cluster\n"
+    "/merge CODE (/gop): mark the rest of its cluster as its duplicates, once confirmed\n"
     "/queue (/hangcho): the open reports\n"
     "/stats (/thongke): the numbers of this month; /stats chart for a chart"
 )
@@ -87,7 +98,7 @@ def is_desk_event(turn: Turn, event: Event) -> bool:
         name = canonical(event.name)
         if name == "help":  # the desk's own help, in a triage group only
             return is_triage_chat(turn.chat())
-        return name in {m.value for m in Move} | {ASK, "queue", "stats"}
+        return name in {m.value for m in Move} | {ASK, SHOW, MERGE, "queue", "stats"}
     if isinstance(event, ButtonPress):
         return event.data.startswith("t:")
     if isinstance(event, TextMessage | Media) and event.reply_to is not None:
@@ -149,6 +160,15 @@ def _command(turn: Turn, command: Command, chat: Chat) -> None:
     report = _report_here(turn, code, chat)
     if report is None:
         return
+    if name == SHOW:
+        _show(turn, report, chat)
+        return
+    if name == MERGE:
+        if fold(rest) in {fold(word) for word in CONFIRM_WORDS}:
+            _merge(turn, report, chat)
+        else:
+            ask_to_merge(turn, keep=report, chat=chat)
+        return
     if name == ASK:
         if rest:
             _ask(turn, report, rest)
@@ -192,6 +212,23 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
     if action == ASK:
         turn.answer_button(press.callback_id)
         _prompt(turn, ASK, report)
+        return
+    if action == SHOW:
+        turn.answer_button(press.callback_id)
+        _show(turn, report, chat)
+        return
+    if action == MERGE:
+        turn.answer_button(press.callback_id)
+        ask_to_merge(turn, keep=report, chat=chat)
+        return
+    if action == "mergeok":
+        _merge(turn, report, chat)
+        return
+    if action == "same" and len(parts) == 4 and looks_like_code(parts[3], length=CODE_LENGTH):
+        _move(turn, report, Move.DUPLICATE, normalize_code(parts[3]), chat)
+        return
+    if action == "notsame":
+        _not_the_same(turn, report, chat)
         return
     if action not in {m.value for m in Move}:
         _refuse(turn, turn._("This button is not one of mine."))
@@ -372,6 +409,14 @@ def _move(
         area = _area_named(turn, report, words, chat)
         if area is None:
             return
+    if other is not None:  # the card's suggestion, if it named one, was right or wrong
+        record_answer(
+            turn.session,
+            report=report,
+            accepted=other.code == _suggested_code(turn, report),
+            actor=officer.identity,
+            chat=officer.chat,
+        )
     try:
         apply_move(
             turn.session,
@@ -405,6 +450,37 @@ def _move(
         turn.session, report=report, move=move, settings=turn.settings, sealer=turn.sealer
     )
     _confirm(turn, chat, change)
+
+
+def _show(turn: Turn, report: Report, chat: Chat) -> None:
+    """Post the report's full card in this chat, live when this chat covers it."""
+    post_card(turn.session, report=report, chat=chat, settings=turn.settings, sealer=turn.sealer)
+
+
+def _merge(turn: Turn, report: Report, chat: Chat) -> None:
+    """Mark the rest of the report's cluster as its duplicates, and say how many."""
+    count = merge_into(turn, keep=report, chat=chat)
+    text = turn._("{count} report(s) of the cluster marked by {officer} as duplicates of {code}.")
+    _confirm(turn, chat, text.format(count=count, officer=officer_of(turn).name, code=report.code))
+
+
+def _suggested_code(turn: Turn, report: Report) -> str | None:
+    shown = shown_suggestion(turn.session, report=report)
+    return shown[0].code if shown else None
+
+
+def _not_the_same(turn: Turn, report: Report, chat: Chat) -> None:
+    """An officer says the card's suggested duplicate is another event: the card drops it."""
+    officer = officer_of(turn)
+    assert isinstance(turn.event, ButtonPress)
+    if record_answer(
+        turn.session, report=report, accepted=False, actor=officer.identity, chat=officer.chat
+    ):
+        _refresh(turn, report, chat, change=None)
+    turn.answer_button(
+        turn.event.callback_id,
+        turn._("{code}: noted as another event.").format(code=report.code),
+    )
 
 
 def _confirm(turn: Turn, chat: Chat, change: str) -> None:

@@ -18,6 +18,7 @@ from domain.areas.models import Area
 from domain.chats.models import Channel, Chat
 from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.service import enqueue
+from domain.reports.duplicate_stats import DuplicateCounts, duplicate_counts
 from domain.reports.models import Status
 from domain.reports.stats import MonthCount, ReportStats, month_bounds, monthly_counts, report_stats
 from domain.text import fold
@@ -76,7 +77,26 @@ def tell_stats(turn: Turn, command: Command, *, chat: Chat) -> None:
         turn.reply(_(HELP), quote=True)
         return
     stats = report_stats(turn.session, area_id=chat.area_id, since=period.since, until=period.until)
-    turn.reply(stats_text(stats, area_name=area_name, period=period, _=_))
+    text = stats_text(stats, area_name=area_name, period=period, _=_)
+    if stats.total:
+        counts = duplicate_counts(
+            turn.session, area_id=chat.area_id, since=period.since, until=period.until
+        )
+        text += "\n" + duplicates_line(counts, _)
+    turn.reply(text)
+
+
+def duplicates_line(counts: DuplicateCounts, _: Translate) -> str:
+    """How many reports repeated another, and how the suggested duplicates fared."""
+    return _(
+        "Duplicates: {duplicates} report(s) marked as repeats; suggestions shown {shown}, "
+        "accepted {accepted}, rejected {rejected}"
+    ).format(
+        duplicates=counts.duplicates,
+        shown=counts.shown,
+        accepted=counts.accepted,
+        rejected=counts.rejected,
+    )
 
 
 def read_period(words: str, *, now: datetime, zone: tzinfo, _: Translate) -> Period | None:

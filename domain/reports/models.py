@@ -87,6 +87,11 @@ class Report(SQLModel, table=True):
     duplicate_of_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("reports.id", ondelete="SET NULL"))
     )
+    # The first report of the burst about one event that this report joined (clusters.py).
+    cluster_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("reports.id", ondelete="SET NULL"), index=True),
+    )
     # Deadlines of the current stage (claim while new, resolve while open), and the notices
     # already sent about missing them: a reminder in the triage chat, then an escalation.
     claim_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
