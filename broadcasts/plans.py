@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from broadcasts.cron import CronError, parse_cron
 from broadcasts.models import Broadcast
 from broadcasts.targets import ALL, Audience, TargetCount, UnknownAreas, count_targets
 from core.db import utcnow
+from core.i18n import N_
 from core.settings import Settings
 from domain.chats.models import Channel
 from domain.outbox.service import TEXT_LIMITS
@@ -23,7 +25,18 @@ PLAYGROUND_PER_SECOND = 20.0
 
 
 class BroadcastError(ValueError):
-    """A broadcast request Tinbao cannot carry out; the message says why, for a person."""
+    """A broadcast request Tinbao cannot carry out; the message says why, for a person.
+
+    The admin API answers it in English (str); a chat tells it in the officer's language.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message.format(**values))
+        self.message, self.values = message, values
+
+    def told(self, _: Callable[[str], str]) -> str:
+        """Why, in the language of `_`."""
+        return _(self.message).format(**self.values)
 
 
 @dataclass(frozen=True)
@@ -64,29 +77,33 @@ class Preview:
 def check_request(request: BroadcastRequest, *, settings: Settings, now: datetime) -> None:
     """Raise BroadcastError for what no broadcast may be, before the database is asked."""
     if (request.text is None) == (request.content_id is None):
-        raise BroadcastError("give either text or content_id")
+        raise BroadcastError(N_("give either text or content_id"))
     if request.text is not None and not request.text.strip():
-        raise BroadcastError("the text is empty")
+        raise BroadcastError(N_("the text is empty"))
     if (request.send_at is None) == (request.cron is None):
-        raise BroadcastError("give either send_at or cron")
+        raise BroadcastError(N_("give either send_at or cron"))
     if request.send_at is not None:
         if request.send_at.tzinfo is None:
-            raise BroadcastError("send_at needs an offset, e.g. 2026-12-24T08:00:00+07:00")
+            raise BroadcastError(N_("send_at needs an offset, e.g. 2026-12-24T08:00:00+07:00"))
         if request.send_at <= now:
-            raise BroadcastError("send_at is in the past")
+            raise BroadcastError(N_("send_at is in the past"))
     if request.cron is not None:
         try:
             parse_cron(request.cron)
         except CronError as error:
             raise BroadcastError(str(error)) from None
     if request.areas is not None and not request.areas:
-        raise BroadcastError("name at least one area, or all")
+        raise BroadcastError(N_("name at least one area, or all"))
     known = {channel.value for channel in Channel}
     if request.channels is not None:
         if not request.channels:
-            raise BroadcastError("name at least one channel, or leave channels out")
+            raise BroadcastError(N_("name at least one channel, or leave channels out"))
         if unknown := sorted(set(request.channels) - known):
-            raise BroadcastError(f"unknown channel {unknown[0]!r}: use {', '.join(sorted(known))}")
+            raise BroadcastError(
+                N_("unknown channel {channel}: use {known}"),
+                channel=repr(unknown[0]),
+                known=", ".join(sorted(known)),
+            )
 
 
 def check_text(text: str, *, channels: tuple[str, ...] | None) -> str:
@@ -95,7 +112,9 @@ def check_text(text: str, *, channels: tuple[str, ...] | None) -> str:
     limit = min(TEXT_LIMITS[channel] for channel in channels or TEXT_LIMITS)
     if len(text) > limit:
         raise BroadcastError(
-            f"the text has {len(text)} characters; at most {limit} fit in one message here"
+            N_("the text has {length} characters; at most {limit} fit in one message here"),
+            length=len(text),
+            limit=limit,
         )
     return text
 
@@ -107,7 +126,7 @@ def first_occurrence(request: BroadcastRequest, *, settings: Settings, now: date
     assert request.cron is not None
     moment = parse_cron(request.cron).next_after(now, settings.zone)
     if moment is None:
-        raise BroadcastError("the schedule never fires")
+        raise BroadcastError(N_("the schedule never fires"))
     return moment
 
 
@@ -155,7 +174,7 @@ def preview(
     try:
         targets = count_targets(session, audience_of(request), now=now)
     except UnknownAreas as error:
-        raise BroadcastError(f"unknown area: {', '.join(error.codes)}") from None
+        raise BroadcastError(N_("unknown area: {codes}"), codes=", ".join(error.codes)) from None
     due = first_occurrence(request, settings=settings, now=now)
     quiet = settings.quiet
     return Preview(

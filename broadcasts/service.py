@@ -25,6 +25,7 @@ from broadcasts.targets import ALL, UnknownAreas, area_ids
 from broadcasts.texts import request_text
 from broadcasts.timeline import record
 from core.db import Database, utcnow
+from core.i18n import N_
 from core.settings import Settings
 from domain.outbox.models import OutboxMessage, OutboxStatus
 
@@ -75,7 +76,7 @@ def create_broadcast(
     try:
         area_ids(session, audience_of(request))
     except UnknownAreas as error:
-        raise BroadcastError(f"unknown area: {', '.join(error.codes)}") from None
+        raise BroadcastError(N_("unknown area: {codes}"), codes=", ".join(error.codes)) from None
     broadcast = Broadcast(
         text=text,
         content_key=request.content_id,

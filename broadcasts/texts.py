@@ -7,6 +7,7 @@ from sqlmodel import Session
 from broadcasts.contents.service import UnknownContent, get_content
 from broadcasts.models import Broadcast
 from broadcasts.plans import BroadcastError, BroadcastRequest
+from core.i18n import N_
 
 
 def text_of(session: Session, *, key: str, locale: str) -> str:
@@ -14,7 +15,7 @@ def text_of(session: Session, *, key: str, locale: str) -> str:
     try:
         return get_content(session, key=key, locale=locale).message
     except UnknownContent as error:
-        raise BroadcastError(f"unknown content id: {error}") from None
+        raise BroadcastError(N_("unknown content id: {key}"), key=str(error)) from None
 
 
 def broadcast_text(session: Session, broadcast: Broadcast, *, locale: str) -> str:

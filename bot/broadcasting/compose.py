@@ -226,7 +226,9 @@ def _show_preview(turn: Turn, data: dict[str, Any]) -> bool:
     try:
         seen = foresee(turn.session, request, settings=turn.settings, now=turn.now)
     except BroadcastError as error:
-        turn.reply(turn._("This broadcast cannot be sent: {reason}").format(reason=error))
+        turn.reply(
+            turn._("This broadcast cannot be sent: {reason}").format(reason=error.told(turn._))
+        )
         _save(turn, Step.WHEN, data)
         _ask(turn, Step.WHEN, data)
         return False
@@ -250,7 +252,9 @@ def _confirm(
     try:
         submit(turn, request, chat=chat)
     except BroadcastError as error:
-        turn.reply(turn._("This broadcast cannot be sent: {reason}").format(reason=error))
+        turn.reply(
+            turn._("This broadcast cannot be sent: {reason}").format(reason=error.told(turn._))
+        )
 
 
 def _test(turn: Turn, data: dict[str, Any]) -> None:

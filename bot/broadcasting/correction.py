@@ -55,7 +55,9 @@ def correct_broadcast(turn: Turn, *, broadcast_id: int, words: str, chat: Chat) 
     try:
         words = check_text(words, channels=None)
     except BroadcastError as error:
-        turn.reply(_("This broadcast cannot be sent: {reason}").format(reason=error), quote=True)
+        turn.reply(
+            _("This broadcast cannot be sent: {reason}").format(reason=error.told(_)), quote=True
+        )
         return
     run = latest_run(turn.session, broadcast_id=broadcast_id)
     reached = delivered(turn.session, run_id=run.id) if run is not None and run.id else []

@@ -30,7 +30,9 @@ def send_test(turn: Turn, *, text: str | None, content: str | None) -> None:
         words = text_of(turn.session, key=content, locale=turn.settings.locale) if content else text
         words = check_text(words or "", channels=None)
     except BroadcastError as error:
-        turn.reply(turn._("This broadcast cannot be sent: {reason}").format(reason=error))
+        turn.reply(
+            turn._("This broadcast cannot be sent: {reason}").format(reason=error.told(turn._))
+        )
         return
     ref = turn.event.chat
     enqueue(
