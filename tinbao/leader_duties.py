@@ -15,6 +15,7 @@ from bot.reporting.expiry import expire_drafts
 from bot.telegram.members import count_members
 from bot.telegram.polling import ALLOWED_UPDATES, poll_updates
 from bot.triage.overdue import remind_overdue
+from bot.zalo_oa.members import count_oa_members
 from broadcasts.scheduled import BroadcastClock
 from domain.inbox.service import redact_payloads
 
@@ -196,11 +197,15 @@ class LeaderDuties:
         return count
 
     async def count_members(self) -> int:
-        """Ask Telegram how many people each community group has, each at most once a day."""
+        """Ask Telegram and the Zalo OA how many people each community group has, each group at
+        most once a day (the Zalo Bot Platform cannot tell)."""
         service = self._service
-        if service.telegram_bot is None:
-            return 0
-        return await count_members(service.db, service.telegram_bot)
+        counted = 0
+        if service.telegram_bot is not None:
+            counted += await count_members(service.db, service.telegram_bot)
+        if service.zalo_oa is not None:
+            counted += await count_oa_members(service.db, service.zalo_oa)
+        return counted
 
     async def _register_webhooks(self) -> None:
         """Register each webhook; one the platform cannot take now is tried again, backing off."""

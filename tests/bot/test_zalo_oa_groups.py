@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.zalo_oa.members import count_oa_members
 from domain.chats.service import issue_link_code
 from tests.bot.oa_support import OaPerson, post_oa, with_oa
 from tests.bot.reporting_support import TRIAGE, ZALO_GROUP, link, make_wards, reports
@@ -174,6 +175,30 @@ async def test_scheduled_broadcast_reaches_oa_groups_and_an_expired_one_stops(
     assert list(runs[0]["failures"]) == ["the Zalo OA group's package has expired"]
     chats = (await ward.client.get("/api/v1/chats", headers=AUTH)).json()["items"]
     assert {c["chat_id"]: c["active"] for c in chats}["gmf_3003"] is False
+
+
+async def test_a_runs_reach_counts_the_members_of_oa_groups_asked_at_most_daily(
+    ward: Running, oa: FakeZaloOa
+) -> None:
+    await link_oa_groups(ward, oa)
+    client = ward.service.zalo_oa
+    assert client is not None
+    assert await count_oa_members(ward.db, client) == 1  # the residents' group; not the police
+    asked = len([c for c in oa.calls if c.path.endswith("/getgroup")])
+    assert await count_oa_members(ward.db, client) == 0  # counted today already
+    assert len([c for c in oa.calls if c.path.endswith("/getgroup")]) == asked
+    text = "Công an phường Chiềng An: cảnh giác với cuộc gọi giả danh công an."
+    send_at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    created = await ward.client.post(
+        "/api/v1/broadcasts",
+        json={"text": text, "areas": ["SL-CA"], "send_at": send_at, "channels": ["zalo-oa"]},
+        headers=AUTH,
+    )
+    assert created.status_code == 201, created.text
+    done = await wait_for_status(ward, created.json()["id"], "done")
+    runs = (await ward.client.get(f"/api/v1/broadcasts/{done['id']}/runs", headers=AUTH)).json()
+    reach = runs[0]["reach"]
+    assert (reach["groups"], reach["people"], reach["counted"]) == (1, 180, 1)
 
 
 async def test_oa_residents_with_telegram_police(
