@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, tzinfo
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -12,7 +13,8 @@ from telegram.error import TelegramError
 from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
-from bot.turn import BotProfile, Facts
+from bot.triage.reads import read_ahead
+from bot.turn import BotProfile, Facts, ReadAhead
 from core.db import Database, utcnow
 from core.sealing import Sealer
 from domain.chats.models import Channel, ChatKind, LinkRole
@@ -40,7 +42,9 @@ class FactFinder:
         telegram_bot: Bot | None,
         fetcher: EvidenceFetcher | None,
         member_check_seconds: float = 60.0,
+        zone: tzinfo = UTC,
     ) -> None:
+        self._zone = zone
         self._member_ttl = member_check_seconds
         # (chat id, user id) -> (is a member, monotonic time asked)
         self._members: dict[tuple[str, str], tuple[bool, float]] = {}
@@ -83,7 +87,12 @@ class FactFinder:
             evidence=evidence,
             evidence_problem=problem,
             sender_is_member=member,
+            read_ahead=await asyncio.to_thread(self._read_ahead, event),
         )
+
+    def _read_ahead(self, event: Event) -> ReadAhead | None:
+        with self._db.reading() as session:
+            return read_ahead(session, event, now=utcnow(), zone=self._zone)
 
     async def _telegram_member(self, event: Event) -> bool | None:
         """Whether the sender is in the group now; answers are trusted for a short while."""

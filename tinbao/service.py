@@ -130,6 +130,7 @@ class Service:
             telegram_bot=self.telegram_bot,
             fetcher=self.fetcher,
             member_check_seconds=self.settings.member_check_seconds,
+            zone=self.settings.zone,
         )
         self.handler = UpdateHandler(
             db=self.db,

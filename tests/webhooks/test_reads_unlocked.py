@@ -1,0 +1,84 @@
+"""Admin reads answer while another connection holds the write lock: they never take it."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.factories import make_area, make_report
+from tests.harness import ADMIN_TOKEN, Running, make_settings, serving
+
+AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# Every read of the admin API; each must answer while a writer holds the lock.
+READS = [
+    "/api/v1/reports",
+    "/api/v1/reports?area=SL&status=new",
+    "/api/v1/reports/{code}",
+    "/api/v1/stats?area=SL",
+    "/api/v1/areas",
+    "/api/v1/areas/SL",
+    "/api/v1/areas/resolve?q=Tô Hiệu",
+    "/api/v1/chats",
+    "/api/v1/broadcasts",
+    "/api/v1/contents",
+]
+
+
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Running, str]]:
+    """The service with one report in a ward of a province; the report's code."""
+    # A read that waited for the lock would wait this long, past the client's patience.
+    settings = make_settings(database_url, tmp_path, sqlite_busy_seconds=60)
+    async with serving(settings) as running:
+        with running.db.session() as session:
+            province = make_area(session, code="SL", name="Sơn La", kind="province")
+            ward = make_area(session, code="SL-TH", name="Tô Hiệu", parent=province)
+            code = make_report(session, category="theft", channel="zalo", area_id=ward.id).code
+        yield running, code
+
+
+@contextlib.contextmanager
+def writer_holding_the_lock(url: str) -> Iterator[None]:
+    """Another connection that took the write lock and keeps it (SQLite) or locks out writers."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        assert parsed.database is not None
+        connection = sqlite3.connect(parsed.database, isolation_level=None, timeout=0)
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("UPDATE reports SET text = text || '!'")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as connection:
+        # EXCLUSIVE lets readers in and holds every writer of the table out.
+        connection.execute("LOCK TABLE reports IN EXCLUSIVE MODE")
+        connection.execute("UPDATE reports SET text = text || '!'")
+        yield
+        connection.rollback()
+
+
+async def test_admin_reads_answer_while_another_connection_holds_the_write_lock(
+    api: tuple[Running, str],
+) -> None:
+    running, code = api
+    with writer_holding_the_lock(running.db.url):
+        for path in READS:
+            response = await running.client.get(
+                path.format(code=code), headers=AUTH, timeout=httpx.Timeout(15)
+            )
+            assert response.status_code == 200, (path, response.text)
+        listed = await running.client.get("/api/v1/reports", headers=AUTH)
+        # What the writer has not committed is not seen.
+        assert [r["code"] for r in listed.json()["items"]] == [code]
+        assert not listed.json()["items"][0]["text"].endswith("!")
