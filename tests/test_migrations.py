@@ -102,7 +102,7 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
         *(when(n) for n in ("report_id", "kind", "actor", "details")),
         when("at", UTCDateTime),
     )
-    base = {"channel": "zalo", "source": "private", "text": "", "locale": "vi"}
+    base: dict[str, object] = {"channel": "zalo", "source": "private", "text": "", "locale": "vi"}
     base |= {"anonymous": True, "urgent": False, "unrouted": False, "updated_at": t0}
     base |= {"claimed_at": None, "closed_at": None}
     minutes = timedelta(minutes=1)

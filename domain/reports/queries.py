@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from core.db import Database
 from domain.areas.models import Area
-from domain.areas.service import subtree
+from domain.areas.service import in_area
 from domain.reports.models import Evidence, Report
 
 
@@ -44,7 +44,7 @@ def list_reports(
         .limit(limit)
     )
     if where.area_id is not None:
-        query = query.where(col(Report.area_id).in_(select(subtree(where.area_id).c.id)))
+        query = query.where(in_area(session, col(Report.area_id), area_id=where.area_id))
     if where.status is not None:
         query = query.where(col(Report.status) == where.status)
     if where.category is not None:

@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
-from domain.areas.service import subtree
+from domain.areas.service import in_area
 from domain.reports.models import Report
 from domain.reports.triage import OPEN
 
@@ -32,7 +32,7 @@ class QueuePage:
 
 def open_page(session: Session, *, area_id: int, page: int) -> QueuePage:
     """The open reports of the area and its descendants on a page (the last page if beyond)."""
-    areas = select(subtree(area_id).c.id)
+    areas = in_area(session, col(Report.area_id), area_id=area_id)
     # One count per status (open statuses only), each a range of ix_reports_status_area:
     # the index answers without reading the reports.
     total = 0
@@ -40,7 +40,7 @@ def open_page(session: Session, *, area_id: int, page: int) -> QueuePage:
         total += session.exec(
             select(func.count())
             .select_from(Report)
-            .where(col(Report.status) == status.value, col(Report.area_id).in_(areas))
+            .where(col(Report.status) == status.value, areas)
         ).one()
     page = min(max(page, 1), max(1, -(-total // PAGE)))
     if total == 0:
@@ -48,7 +48,7 @@ def open_page(session: Session, *, area_id: int, page: int) -> QueuePage:
     rows = session.exec(
         select(Report, Area.name)
         .join(Area, col(Area.id) == col(Report.area_id))
-        .where(col(Report.area_id).in_(areas), col(Report.status).in_([s.value for s in OPEN]))
+        .where(areas, col(Report.status).in_([s.value for s in OPEN]))
         .order_by(col(Report.urgent).desc(), col(Report.created_at), col(Report.id))
         .offset((page - 1) * PAGE)
         .limit(PAGE)

@@ -11,7 +11,7 @@ from sqlalchemy import func, literal, union_all
 from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
-from domain.areas.service import subtree
+from domain.areas.service import descendant_ids
 from domain.reports.figures import COUNTS, REPORTS, utc_day
 from domain.reports.models import NO_AREA, Category, Status
 
@@ -70,10 +70,15 @@ def _split(
     return (first, last), edges
 
 
+def _areas(session: Session, area_id: int | None) -> list[int] | None:
+    """The ids of an area and those below it; None for everywhere."""
+    return None if area_id is None else sorted(descendant_ids(session, area_id=area_id))
+
+
 def _tally(
     session: Session,
     *,
-    area_id: int | None,
+    ids: list[int] | None,
     since: datetime | None,
     until: datetime | None,
     resolved: bool = False,
@@ -86,7 +91,6 @@ def _tally(
     days, edges = _split(since, until)
     counts = COUNTS.c
     reports = REPORTS.c
-    areas = select(subtree(area_id).c.id) if area_id is not None else None
     parts = []
     if days is not None:
         amount = counts.resolved if resolved else counts.filed
@@ -95,8 +99,8 @@ def _tally(
             query = query.where(counts.day >= days[0])
         if days[1] is not None:
             query = query.where(counts.day < days[1])
-        if areas is not None:
-            query = query.where(counts.area_id.in_(areas))
+        if ids is not None:
+            query = query.where(counts.area_id.in_(ids))
         parts.append(query)
     moment = reports.closed_at if resolved else reports.created_at
     for start, end in edges:
@@ -112,8 +116,8 @@ def _tally(
             query = query.where(moment >= start)
         if end is not None:
             query = query.where(moment < end)
-        if areas is not None:
-            query = query.where(reports.area_id.in_(areas))
+        if ids is not None:
+            query = query.where(reports.area_id.in_(ids))
         parts.append(query)
     both = union_all(*parts).subquery()
     grouped = (
@@ -150,7 +154,8 @@ def report_stats(
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     per_area: Counter[int] = Counter()
-    for area, category, status, n in _tally(session, area_id=area_id, since=since, until=until):
+    ids = _areas(session, area_id)
+    for area, category, status, n in _tally(session, ids=ids, since=since, until=until):
         categories[category] += n
         statuses[status] += n
         per_area[area] += n
@@ -173,8 +178,8 @@ def report_stats(
     )
     reports = REPORTS.c
     scope: list[Any] = []
-    if area_id is not None:
-        scope.append(reports.area_id.in_(select(subtree(area_id).c.id)))
+    if ids is not None:
+        scope.append(reports.area_id.in_(ids))
     if since is not None:
         scope.append(reports.created_at >= since)
     if until is not None:
@@ -210,9 +215,10 @@ def monthly_counts(
     """
     starts = [month_start(until, zone=zone, shift=-n) for n in range(months - 1, -1, -1)]
     ends = [*starts[1:], until]
+    ids = _areas(session, area_id)
 
     def total(since: datetime, end: datetime, *, resolved: bool) -> int:
-        rows = _tally(session, area_id=area_id, since=since, until=end, resolved=resolved)
+        rows = _tally(session, ids=ids, since=since, until=end, resolved=resolved)
         return sum(n for *_key, n in rows)
 
     return [

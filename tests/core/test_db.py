@@ -70,7 +70,7 @@ def test_a_write_in_a_reading_session_fails_loudly_and_the_connection_writes_aga
     with db.session() as session:
         make_area(session, code="X", name="X")
     for _attempt in range(3):  # the same pooled connection, in turn reading and writing
-        with pytest.raises(DBAPIError, match="(?i)read.?only"), db.reading() as session:
+        with pytest.raises(DBAPIError, match=r"(?i)read.?only"), db.reading() as session:
             session.execute(text("UPDATE areas SET name = 'Y' WHERE code = 'X'"))
         with db.session() as session:
             session.execute(text("UPDATE areas SET name = name || '!' WHERE code = 'X'"))

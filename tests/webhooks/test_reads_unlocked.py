@@ -60,12 +60,12 @@ def writer_holding_the_lock(url: str) -> Iterator[None]:
             connection.close()
         return
     dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as connection:
+    with psycopg.connect(dsn) as server:
         # EXCLUSIVE lets readers in and holds every writer of the table out.
-        connection.execute("LOCK TABLE reports IN EXCLUSIVE MODE")
-        connection.execute("UPDATE reports SET text = text || '!'")
+        server.execute("LOCK TABLE reports IN EXCLUSIVE MODE")
+        server.execute("UPDATE reports SET text = text || '!'")
         yield
-        connection.rollback()
+        server.rollback()
 
 
 async def test_admin_reads_answer_while_another_connection_holds_the_write_lock(
