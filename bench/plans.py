@@ -38,17 +38,20 @@ The indexes (domain/reports/models.py, migration 0009):
 | `ix_reports_area_id_id` | area_id, id | the reports of an area and its descendants, newest first |
 | `ix_reports_status_id` | status, id | the reports of one status, newest first |
 | `ix_reports_category_created_at` | category, created_at | a category over a period |
+| `ix_reports_area_figures` | area_id, created_at, claim_minutes, resolve_minutes | statistics of an area: the reports at the ends of a period, and the median times read from the index alone |
 | `ix_reports_status_area` | status, area_id | `/queue`: the open reports of an area counted from the index alone, then a page |
 | `ix_reports_status_closed_at` | status, closed_at | reports resolved in a period (the chart's ends of months) |
 | `ix_reports_claim_overdue` | status, claim_due_at, where not escalated | the overdue sweep, claim deadlines |
 | `ix_reports_resolve_overdue` | status, resolve_due_at, where not escalated | the overdue sweep, resolve deadlines |
-| `report_daily_counts` primary key | day, area_id, category, status | statistics and the chart over whole days |
+| `report_daily_counts` primary key | day, area_id, category, status | statistics and the chart over whole days (on SQLite a WITHOUT ROWID table: the rows live in key order) |
 
 An area filter reads the ids of the area and those below it first (by `ix_areas_parent_id`)
 and writes them into the query, so that the planners see a hamlet as one area and a
 province as two thousand. Statistics add whole UTC days up from `report_daily_counts` and
-count the reports of the two partial days at the ends of a period by `ix_reports_created_at`;
-the median times read the period's reports by the same index (docs/architecture.md).
+count the reports of the two partial days at the ends of a period by `ix_reports_area_figures`
+(or `ix_reports_created_at` for every area); the median times read the same index alone
+(docs/architecture.md). Where a plan names another index than the one made for the
+question, the planner judged it cheaper at this size, and the section says which.
 """
 
 
@@ -72,8 +75,8 @@ def section(title: str, db: Database, history: History) -> list[str]:
             lines += ["   ```", *("   " + line for line in step.plan), "   ```", ""]
         if len(explained) > len(question.indexes):
             lines += [
-                f"… and {len(explained) - len(question.indexes)} more statements like these "
-                f"(one pair per month), each with the same plan.",
+                f"… and {len(explained) - len(question.indexes)} more statements like these, "
+                f"each with the same plan.",
                 "",
             ]
     return lines

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
 
-from sqlalchemy import CTE, ColumnElement
+from sqlalchemy import CTE
 from sqlmodel import Session, col, select
 
 from core.db import utcnow
@@ -188,17 +187,6 @@ def descendant_ids(session: Session, *, area_id: int) -> set[int]:
         found.update(children)
         level = children
     return found
-
-
-def in_area(session: Session, column: Any, *, area_id: int) -> ColumnElement[bool]:
-    """A condition on an area id column: this area or one below it.
-
-    The ids are read first and written into the query: planners see how few areas a hamlet
-    has and how many a province has (a recursive subquery hides both) and pick the index.
-    """
-    ids = sorted(descendant_ids(session, area_id=area_id))
-    condition: ColumnElement[bool] = column == ids[0] if len(ids) == 1 else column.in_(ids)
-    return condition
 
 
 def aliases_of(session: Session, *, area_id: int) -> list[str]:

@@ -55,6 +55,11 @@ class Report(SQLModel, table=True):
         Index("ix_reports_area_id_id", "area_id", "id"),
         Index("ix_reports_status_id", "status", "id"),
         Index("ix_reports_category_created_at", "category", "created_at"),
+        # Statistics of an area: the ends of a period, and the medians read from the index
+        # alone (no report row is read to find the times to claim and to resolve).
+        Index(
+            "ix_reports_area_figures", "area_id", "created_at", "claim_minutes", "resolve_minutes"
+        ),
         # Reports resolved in a period (the chart's second bars, at the ends of months).
         Index("ix_reports_status_closed_at", "status", "closed_at"),
         # The overdue sweep: only reports not yet escalated, by the deadline of their stage.
@@ -136,6 +141,8 @@ class ReportDayCount(SQLModel, table=True):
     """
 
     __tablename__ = "report_daily_counts"
+    # On SQLite the rows live in their key's order: a period is read as one run of pages.
+    __table_args__ = {"sqlite_with_rowid": False}
 
     day: date = Field(sa_column=Column(Date, primary_key=True))
     area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))

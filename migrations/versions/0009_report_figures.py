@@ -40,11 +40,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "day", "area_id", "category", "status", name=op.f("pk_report_daily_counts")
         ),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claim_minutes", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("resolve_minutes", sa.Float(), nullable=True))
         batch_op.create_index("ix_reports_area_id_id", ["area_id", "id"], unique=False)
+        batch_op.create_index(
+            "ix_reports_area_figures",
+            ["area_id", "created_at", "claim_minutes", "resolve_minutes"],
+            unique=False,
+        )
         batch_op.create_index("ix_reports_status_id", ["status", "id"], unique=False)
         batch_op.create_index(
             "ix_reports_category_created_at", ["category", "created_at"], unique=False
@@ -117,6 +123,7 @@ def downgrade() -> None:
             "ix_reports_status_closed_at",
             "ix_reports_category_created_at",
             "ix_reports_status_id",
+            "ix_reports_area_figures",
             "ix_reports_area_id_id",
         ):
             batch_op.drop_index(name)
