@@ -13,7 +13,18 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Table, cast, event, func, literal, literal_column, select, union_all
+from sqlalchemy import (
+    Date,
+    Table,
+    cast,
+    event,
+    func,
+    inspect,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
@@ -56,14 +67,16 @@ def _current(report: Report) -> dict[str, Any]:
     return {name: getattr(report, name) for name in _TRACKED}
 
 
+def _counted_change(report: Report) -> bool:
+    """Whether the flush changes anything the daily counts depend on (not a reminder's time)."""
+    state = inspect(report)
+    return any(state.attrs[name].history.has_changes() for name in _TRACKED)
+
+
 def _on_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
     """Move the daily counts of the reports this flush creates, changes or deletes."""
     reports_new = [o for o in session.new if isinstance(o, Report)]
-    reports_changed = [
-        o
-        for o in session.dirty
-        if isinstance(o, Report) and session.is_modified(o, include_collections=False)
-    ]
+    reports_changed = [o for o in session.dirty if isinstance(o, Report) and _counted_change(o)]
     reports_gone = [o for o in session.deleted if isinstance(o, Report)]
     if not (reports_new or reports_changed or reports_gone):
         return
