@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.factories import make_area, make_report
 from tests.harness import ADMIN_TOKEN, Running, make_settings, serving
+from tests.support.locks import writer_holding_the_lock
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 # Every read of the admin API; each must answer while a writer holds the lock.
@@ -42,30 +39,6 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[Running,
             ward = make_area(session, code="SL-TH", name="Tô Hiệu", parent=province)
             code = make_report(session, category="theft", channel="zalo", area_id=ward.id).code
         yield running, code
-
-
-@contextlib.contextmanager
-def writer_holding_the_lock(url: str) -> Iterator[None]:
-    """Another connection that took the write lock and keeps it (SQLite) or locks out writers."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        assert parsed.database is not None
-        connection = sqlite3.connect(parsed.database, isolation_level=None, timeout=0)
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("UPDATE reports SET text = text || '!'")
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-            connection.close()
-        return
-    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as server:
-        # EXCLUSIVE lets readers in and holds every writer of the table out.
-        server.execute("LOCK TABLE reports IN EXCLUSIVE MODE")
-        server.execute("UPDATE reports SET text = text || '!'")
-        yield
-        server.rollback()
 
 
 async def test_admin_reads_answer_while_another_connection_holds_the_write_lock(
