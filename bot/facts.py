@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
-from bot.triage.reads import read_ahead
+from bot.triage.reads import asked_of, read_ahead
 from bot.turn import BotProfile, Facts, ReadAhead
 from core.db import Database, utcnow
 from core.sealing import Sealer
@@ -87,7 +87,10 @@ class FactFinder:
             evidence=evidence,
             evidence_problem=problem,
             sender_is_member=member,
-            read_ahead=await asyncio.to_thread(self._read_ahead, event),
+            # Only the desk's reading commands open a session for it: other events none.
+            read_ahead=(
+                await asyncio.to_thread(self._read_ahead, event) if asked_of(event) else None
+            ),
         )
 
     def _read_ahead(self, event: Event) -> ReadAhead | None:

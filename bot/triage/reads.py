@@ -22,16 +22,23 @@ from domain.chats.service import get_chat
 from domain.reports.queue import QueuePage, open_page
 
 
-def read_ahead(session: Session, event: Event, *, now: datetime, zone: tzinfo) -> ReadAhead | None:
-    """What the event's command shows, if it is one that only reads in a triage chat."""
+def asked_of(event: Event) -> tuple[str, str] | None:
+    """The command that only reads ("queue" or "stats") and its words, if the event is one."""
     if event.chat.kind != ChatKind.GROUP.value or event.edited:
         return None
     if isinstance(event, Command) and canonical(event.name) in {"queue", "stats"}:
-        name, asked = canonical(event.name), event.args
-    elif isinstance(event, ButtonPress) and event.data.startswith("t:q:"):
-        name, asked = "queue", event.data.split(":")[2]
-    else:
+        return canonical(event.name), event.args
+    if isinstance(event, ButtonPress) and event.data.startswith("t:q:"):
+        return "queue", event.data.split(":")[2]
+    return None
+
+
+def read_ahead(session: Session, event: Event, *, now: datetime, zone: tzinfo) -> ReadAhead | None:
+    """What the event's command shows, if it is one that only reads in a triage chat."""
+    asked_for = asked_of(event)
+    if asked_for is None:
         return None
+    name, asked = asked_for
     chat = get_chat(session, channel=event.chat.channel, chat_id=event.chat.chat_id)
     if chat is None or not is_triage_chat(chat) or chat.area_id is None:
         return None
