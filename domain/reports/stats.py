@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -86,11 +87,12 @@ def _tally(
     since: datetime | None,
     until: datetime | None,
     resolved: bool = False,
-) -> list[tuple[int, str, str, int]]:
+) -> Iterator[tuple[int, str, str, int]]:
     """Reports filed (or resolved) in [since, until), by area id, category and status.
 
     Whole UTC days are added up from the daily counts, the ends of the period counted from
-    the reports: the answer has a row per area, category and status, however many reports.
+    the reports: the answer has a row per area, category and status, however many reports,
+    and is streamed, so that callers hold their sums, not the rows.
     """
     days, edges = _split(since, until)
     counts = COUNTS.c
@@ -129,7 +131,8 @@ def _tally(
         .group_by(both.c.area_id, both.c.category, both.c.status)
         .having(func.sum(both.c.n) != 0)
     )
-    return [(int(a), str(c), str(s), int(n)) for a, c, s, n in session.execute(grouped)]
+    for a, c, s, n in session.execute(grouped.execution_options(yield_per=1000)):
+        yield int(a), str(c), str(s), int(n)
 
 
 def _median(session: Session, column: Any, *, scope: list[Any]) -> tuple[int, float | None]:
