@@ -40,7 +40,7 @@ The indexes (domain/reports/models.py, migration 0009):
 | `ix_reports_category_created_at` | category, created_at | a category over a period |
 | `ix_reports_area_figures` | area_id, created_at, claim_minutes, resolve_minutes | statistics of an area: the reports at the ends of a period, and the median times read from the index alone |
 | `ix_reports_status_area` | status, area_id | `/queue`: the open reports of an area counted from the index alone, then a page |
-| `ix_reports_status_closed_at` | status, closed_at | reports resolved in a period (the chart's ends of months) |
+| `ix_reports_status_closed_at` | status, closed_at, area_id | reports resolved in a period (the chart's ends of months) |
 | `ix_reports_claim_overdue` | status, claim_due_at, where not escalated | the overdue sweep, claim deadlines |
 | `ix_reports_resolve_overdue` | status, resolve_due_at, where not escalated | the overdue sweep, resolve deadlines |
 | `report_daily_counts` primary key | day, area_id, category, status | statistics and the chart over whole days (on SQLite a WITHOUT ROWID table: the rows live in key order) |

@@ -61,7 +61,7 @@ class Report(SQLModel, table=True):
             "ix_reports_area_figures", "area_id", "created_at", "claim_minutes", "resolve_minutes"
         ),
         # Reports resolved in a period (the chart's second bars, at the ends of months).
-        Index("ix_reports_status_closed_at", "status", "closed_at"),
+        Index("ix_reports_status_closed_at", "status", "closed_at", "area_id"),
         # The overdue sweep: only reports not yet escalated, by the deadline of their stage.
         Index(
             "ix_reports_claim_overdue",

@@ -281,7 +281,11 @@ def _counted_pieces(
         if end is not None:
             query = query.where(moment < end)
         if ids is not None:
-            query = query.where(reports.area_id.in_(ids))
+            # Resolved reports are found by when they closed (ix_reports_status_closed_at):
+            # "+ 0" keeps planners from walking every report of each area instead, which
+            # SQLite chose at a million reports (a chart of 39 s).
+            area = reports.area_id + 0 if resolved else reports.area_id
+            query = query.where(area.in_(ids))
         parts.append(query)
     return [(int(label), int(n)) for label, n in session.execute(union_all(*parts))]
 

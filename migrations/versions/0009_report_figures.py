@@ -55,7 +55,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_reports_category_created_at", ["category", "created_at"], unique=False
         )
-        batch_op.create_index("ix_reports_status_closed_at", ["status", "closed_at"], unique=False)
+        batch_op.create_index(
+            "ix_reports_status_closed_at", ["status", "closed_at", "area_id"], unique=False
+        )
         batch_op.create_index(
             "ix_reports_claim_overdue",
             ["status", "claim_due_at"],
