@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, tzinfo
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -13,7 +14,8 @@ from bot.broadcasting.buttons import is_broadcast_button
 from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
-from bot.turn import BotProfile, Facts
+from bot.triage.reads import asked_of, read_ahead
+from bot.turn import BotProfile, Facts, ReadAhead
 from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database, utcnow
 from core.sealing import Sealer
@@ -43,8 +45,10 @@ class FactFinder:
         fetcher: EvidenceFetcher | None,
         member_check_seconds: float = 60.0,
         oa_groups: OaGroupFacts | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         self._oa_groups = oa_groups
+        self._zone = zone
         self._member_ttl = member_check_seconds
         # (chat id, user id) -> (is a member, monotonic time asked)
         self._members: dict[tuple[str, str], tuple[bool, float]] = {}
@@ -96,7 +100,15 @@ class FactFinder:
             sender_is_member=member,
             chat_title=title,
             sender_name=name,
+            # Only the desk's reading commands open a session for it: other events none.
+            read_ahead=(
+                await asyncio.to_thread(self._read_ahead, event) if asked_of(event) else None
+            ),
         )
+
+    def _read_ahead(self, event: Event) -> ReadAhead | None:
+        with self._db.reading() as session:
+            return read_ahead(session, event, now=utcnow(), zone=self._zone)
 
     async def _telegram_member(self, event: Event) -> bool | None:
         """Whether the sender is in the group now; answers are trusted for a short while."""

@@ -20,9 +20,21 @@ from domain.outbox.models import Lane
 from domain.outbox.service import enqueue
 from domain.people.models import Person
 from domain.people.service import remember_person
+from domain.reports.queue import QueuePage
+from domain.reports.stats import MonthCount, ReportStats
 
 # The outbox "chat" of a button's answer: one of its own, so that it waits for nothing.
 CALLBACK_QUEUE = "callback:"
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """What a command that only reads needed, read before the transaction in a reading session."""
+
+    area_id: int | None  # the chat's area when it was read
+    asked: str  # the command's words (or the button's page) it answers
+    now: datetime  # the moment it was read: periods end here
+    figures: QueuePage | ReportStats | tuple[MonthCount, ...]
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,8 @@ class Facts:
     chat_title: str | None = None  # the group's title as the platform gives it (a Zalo OA group)
     # The sender's name in the group's member list, where events carry none (a Zalo OA group).
     sender_name: str | None = None
+    # /queue, /stats and the chart, read without holding the writer's lock (bot.facts).
+    read_ahead: ReadAhead | None = None
 
 
 @dataclass(frozen=True)

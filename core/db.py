@@ -134,6 +134,13 @@ def _tune_sqlite(engine: Engine, *, synchronous: str, busy_seconds: float) -> No
         # waiting; IMMEDIATE waits for the lock under busy_timeout instead. Reads need no
         # lock at all in WAL mode: they begin deferred.
         reading = connection.get_execution_options().get(READ_ONLY, False)
+        # query_only makes a write in a reading session fail loudly ("attempt to write a
+        # readonly database") instead of quietly taking the writer's lock. Switched only when
+        # the connection changes roles: a pragma costs a round trip through the library.
+        record = connection.connection
+        if record.info.get(READ_ONLY, False) != reading:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+            record.info[READ_ONLY] = reading
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
@@ -173,10 +180,16 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads only: on SQLite it takes no write lock and waits for no writer."""
+        """A session for reads only: it takes no write lock, waits for no writer, and refuses writes.
+
+        SQLite begins it deferred with query_only on; PostgreSQL as a READ ONLY transaction.
+        """
+        options: dict[str, Any] = {READ_ONLY: True}
+        if not self.is_sqlite:
+            options["postgresql_readonly"] = True
         # Closing ends the transaction without expiring what was read (a rollback would).
         with Session(self.engine, expire_on_commit=False) as session:
-            session.connection(execution_options={READ_ONLY: True})
+            session.connection(execution_options=options)
             yield session
 
     def dispose(self) -> None:

@@ -7,7 +7,8 @@ from domain.chats.models import Chat, LinkCode
 from domain.inbox.models import ChatLease, InboxUpdate
 from domain.outbox.models import OutboxMessage
 from domain.people.models import Identity, Person
-from domain.reports.models import Draft, Evidence, Question, Report, ReportEvent
+from domain.reports import figures  # noqa: F401  (keeps the daily counts in step with flushes)
+from domain.reports.models import Draft, Evidence, Question, Report, ReportDayCount, ReportEvent
 from domain.subscriptions.models import Subscription
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Person",
     "Question",
     "Report",
+    "ReportDayCount",
     "ReportEvent",
     "SealedOaTokens",
     "Subscription",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -14,8 +17,10 @@ from sqlmodel import SQLModel
 
 import broadcasts.models  # noqa: F401  (the broadcasts' tables)
 import domain.models  # noqa: F401  (every table on the metadata)
-from core.db import Database
-from migrations.runner import current_revision, head_revision, upgrade_to_head
+from core.db import Database, UTCDateTime
+from domain.reports.figures import count_mismatches
+from domain.reports.stats import report_stats
+from migrations.runner import alembic_config, current_revision, head_revision, upgrade_to_head
 from tests.conftest import ENGINES
 
 
@@ -65,3 +70,130 @@ def test_every_constraint_has_a_name(empty_db: Database) -> None:
         names = [fk["name"] for fk in inspector.get_foreign_keys(table)]
         names += [uq["name"] for uq in inspector.get_unique_constraints(table)]
         assert all(names), f"unnamed constraint on {table}"
+
+
+def _upgrade_to(db: Database, revision: str) -> None:
+    config = alembic_config(db.url)
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def test_report_figures_are_backfilled_from_reports_and_their_timelines(
+    empty_db: Database,
+) -> None:
+    _upgrade_to(empty_db, "0008")
+    t0 = datetime(2026, 3, 31, 20, 0, tzinfo=UTC)  # 1 April in Hà Nội, 31 March in UTC
+    when = sa.column
+    areas = sa.table(
+        "areas",
+        *(when(n) for n in ("id", "code", "name", "kind")),
+        when("created_at", UTCDateTime),
+        when("updated_at", UTCDateTime),
+    )
+    reports = sa.table(
+        "reports",
+        *(when(n) for n in ("id", "code", "category", "status", "area_id", "channel", "source")),
+        *(when(n) for n in ("text", "anonymous", "urgent", "unrouted", "locale")),
+        *(when(n, UTCDateTime) for n in ("claimed_at", "closed_at", "created_at", "updated_at")),
+    )
+    events = sa.table(
+        "report_events",
+        *(when(n) for n in ("report_id", "kind", "actor", "details")),
+        when("at", UTCDateTime),
+    )
+    base: dict[str, object] = {"channel": "zalo", "source": "private", "text": "", "locale": "vi"}
+    base |= {"anonymous": True, "urgent": False, "unrouted": False, "updated_at": t0}
+    base |= {"claimed_at": None, "closed_at": None}
+    minutes = timedelta(minutes=1)
+    with empty_db.engine.begin() as connection:
+        connection.execute(
+            areas.insert(),
+            [
+                {"id": 1, "code": "W", "name": "W", "kind": "ward"}
+                | {"created_at": t0, "updated_at": t0}
+            ],
+        )
+        connection.execute(
+            reports.insert(),
+            [
+                # Claimed after 10 minutes, released, claimed again: the first claim counts.
+                base
+                | {
+                    "id": 1,
+                    "code": "AAAAAA",
+                    "category": "theft",
+                    "status": "in_progress",
+                    "area_id": 1,
+                    "created_at": t0,
+                    "claimed_at": t0 + 90 * minutes,
+                },
+                # Claimed after 30 minutes, resolved 2 days after filing, the next UTC day on.
+                base
+                | {
+                    "id": 2,
+                    "code": "BBBBBB",
+                    "category": "drugs",
+                    "status": "resolved",
+                    "area_id": 1,
+                    "created_at": t0 + 5 * minutes,
+                    "closed_at": t0 + 5 * minutes + timedelta(days=2),
+                },
+                # Rejected without a claim; no area.
+                base
+                | {
+                    "id": 3,
+                    "code": "CCCCCC",
+                    "category": "fraud",
+                    "status": "rejected",
+                    "area_id": None,
+                    "created_at": t0 + timedelta(days=3),
+                    "closed_at": t0 + timedelta(days=3, hours=1),
+                },
+            ],
+        )
+        connection.execute(
+            events.insert(),
+            [
+                e | {"actor": "telegram:1", "details": "{}"}
+                for e in [
+                    {"report_id": 1, "kind": "claim", "at": t0 + 10 * minutes},
+                    {"report_id": 1, "kind": "unclaim", "at": t0 + 20 * minutes},
+                    {"report_id": 1, "kind": "claim", "at": t0 + 90 * minutes},
+                    {"report_id": 2, "kind": "claim", "at": t0 + 35 * minutes},
+                    {"report_id": 3, "kind": "reject", "at": t0 + timedelta(days=3, hours=1)},
+                ]
+            ],
+        )
+    upgrade_to_head(empty_db)
+    with empty_db.reading() as session:
+        figures = session.execute(
+            sa.text("SELECT code, claim_minutes, resolve_minutes FROM reports ORDER BY code")
+        ).all()
+        assert [tuple(row) for row in figures] == [
+            ("AAAAAA", 10.0, None),
+            ("BBBBBB", 30.0, 2 * 24 * 60.0),
+            ("CCCCCC", None, None),
+        ]
+        days = session.execute(
+            sa.text(
+                "SELECT day, area_id, category, status, filed, resolved "
+                "FROM report_daily_counts ORDER BY day, category"
+            )
+        ).all()
+        assert [tuple(row[1:]) for row in days] == [
+            (1, "drugs", "resolved", 1, 0),
+            (1, "theft", "in_progress", 1, 0),
+            (1, "drugs", "resolved", 0, 1),
+            (0, "fraud", "rejected", 1, 0),
+        ]
+        assert [str(row[0]) for row in days] == [
+            "2026-03-31",
+            "2026-03-31",
+            "2026-04-02",
+            "2026-04-03",
+        ]
+        assert count_mismatches(session.connection()) == []
+        stats = report_stats(session, area_id=None, since=None, until=None)
+    assert (stats.total, stats.claimed, stats.resolved) == (3, 2, 1)
+    assert stats.median_minutes_to_claim == 20.0 and stats.median_minutes_to_resolve == 2880.0

@@ -137,6 +137,7 @@ class Service:
                 if self.zalo_oa is not None
                 else None
             ),
+            zone=self.settings.zone,
         )
         self.handler = UpdateHandler(
             db=self.db,

@@ -4,45 +4,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
 from bot.reporting.choices import CATEGORY_LABELS
 from bot.triage.cards import STATUS_MARK
 from bot.turn import Turn
-from domain.areas.models import Area
-from domain.areas.service import subtree
 from domain.chats.models import Chat, has_buttons
 from domain.outbox.messages import Button
-from domain.reports.models import Report, Status
-from domain.reports.triage import OPEN
+from domain.reports.models import Status
+from domain.reports.queue import QueuePage, open_page
 from domain.text import whole_number
-
-PAGE = 10
 
 
 def show_queue(turn: Turn, *, chat: Chat, page_text: str) -> None:
     """List a page of the open reports this chat covers."""
     _ = turn._
     assert chat.area_id is not None
-    typed = page_text.strip()
-    page = whole_number(typed, digits=6) or 1
-    scope = col(Report.area_id).in_(select(subtree(chat.area_id).c.id))
-    is_open = col(Report.status).in_([s.value for s in OPEN])
-    total = turn.session.exec(select(func.count()).select_from(Report).where(scope, is_open)).one()
-    if total == 0:
+    page = asked_page(page_text)
+    # Read before the transaction began, in a reading session (bot.facts), unless the chat's
+    # link changed in between.
+    ready = turn.facts.read_ahead
+    if (
+        ready is not None
+        and isinstance(ready.figures, QueuePage)
+        and (ready.area_id, ready.asked) == (chat.area_id, page_text)
+    ):
+        found = ready.figures
+    else:
+        found = open_page(turn.session, area_id=chat.area_id, page=page)
+    if found.total == 0:
         turn.reply(_("No open reports. 👍"))
         return
-    pages = -(-total // PAGE)
-    page = min(page, pages)
-    rows = turn.session.exec(
-        select(Report, Area.name)
-        .join(Area, col(Area.id) == col(Report.area_id))
-        .where(scope, is_open)
-        .order_by(col(Report.urgent).desc(), col(Report.created_at), col(Report.id))
-        .offset((page - 1) * PAGE)
-        .limit(PAGE)
-    ).all()
+    total, page, pages, rows = found.total, found.page, found.pages, found.rows
     lines = [
         _("Open reports: {total} (page {page}/{pages})").format(total=total, page=page, pages=pages)
     ]
@@ -68,6 +59,11 @@ def show_queue(turn: Turn, *, chat: Chat, page_text: str) -> None:
     elif pages > 1 and page < pages:
         lines.append(_("Next page: /queue {page}").format(page=page + 1))
     turn.reply("\n".join(lines), buttons=buttons)
+
+
+def asked_page(typed: str) -> int:
+    """The page number typed after /queue (or a button's), the first when none or unclear."""
+    return whole_number(typed.strip(), digits=6) or 1
 
 
 def _age(created: datetime, now: datetime) -> str:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
+from sqlmodel import Session
+
 from bot.events import Command
 from bot.reporting.choices import CATEGORY_LABELS
 from bot.turn import Turn
@@ -56,29 +58,38 @@ class Period:
     title: str
 
 
+Figures = ReportStats | tuple[MonthCount, ...]
+
+
 def tell_stats(turn: Turn, command: Command, *, chat: Chat) -> None:
     """Answer /stats in a triage chat: counts for a period, or the monthly chart."""
     _ = turn._
     area = turn.session.get(Area, chat.area_id) if chat.area_id is not None else None
     area_name = area.name if area is not None else _("all areas")
     words = command.args.strip()
-    if fold(words).replace(" ", "") in CHART_WORDS:
-        months = monthly_counts(
-            turn.session,
-            area_id=chat.area_id,
-            months=CHART_MONTHS,
-            until=turn.now,
-            zone=turn.settings.zone,
+    # Counted before the transaction began, in a reading session (bot.facts), unless the
+    # chat's link changed in between.
+    ready = turn.facts.read_ahead
+    now, figures = turn.now, None
+    if (
+        ready is not None
+        and isinstance(ready.figures, ReportStats | tuple)
+        and (ready.area_id, ready.asked) == (chat.area_id, command.args)
+    ):
+        now, figures = ready.now, ready.figures
+    else:
+        figures = count_figures(
+            turn.session, area_id=chat.area_id, words=words, now=now, zone=turn.settings.zone
         )
-        _send_chart(turn, chat, months, area_name)
+    if isinstance(figures, tuple):
+        _send_chart(turn, chat, figures, area_name)
         return
-    period = read_period(words, now=turn.now, zone=turn.settings.zone, _=_)
-    if period is None:
+    period = read_period(words, now=now, zone=turn.settings.zone, _=_)
+    if figures is None or period is None:
         turn.reply(_(HELP), quote=True)
         return
-    stats = report_stats(turn.session, area_id=chat.area_id, since=period.since, until=period.until)
-    text = stats_text(stats, area_name=area_name, period=period, _=_)
-    if stats.total:
+    text = stats_text(figures, area_name=area_name, period=period, _=_)
+    if figures.total:
         counts = duplicate_counts(
             turn.session, area_id=chat.area_id, since=period.since, until=period.until
         )
@@ -97,6 +108,20 @@ def duplicates_line(counts: DuplicateCounts, _: Translate) -> str:
         accepted=counts.accepted,
         rejected=counts.rejected,
     )
+
+
+def count_figures(
+    session: Session, *, area_id: int | None, words: str, now: datetime, zone: tzinfo
+) -> Figures | None:
+    """What /stats with these words shows: counts of a period, or the chart's months; None if unclear."""
+    if fold(words).replace(" ", "") in CHART_WORDS:
+        return tuple(
+            monthly_counts(session, area_id=area_id, months=CHART_MONTHS, until=now, zone=zone)
+        )
+    period = read_period(words, now=now, zone=zone, _=str)
+    if period is None:
+        return None
+    return report_stats(session, area_id=area_id, since=period.since, until=period.until)
 
 
 def read_period(words: str, *, now: datetime, zone: tzinfo, _: Translate) -> Period | None:

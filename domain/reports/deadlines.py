@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, and_, col, or_, select
+from sqlmodel import Session, col, or_, select
 
 from core.settings import Settings
 from domain.reports.models import Report, Status
@@ -133,24 +133,25 @@ def notice_due(report: Report, *, settings: Settings, now: datetime) -> Overdue 
 
 def overdue_reports(session: Session, *, settings: Settings, now: datetime) -> list[Overdue]:
     """Routed open reports past their deadline that are due a reminder or an escalation."""
-    claim_missed = and_(
+    # Two questions, each answered by a partial index of the reports not yet escalated
+    # (ix_reports_claim_overdue, ix_reports_resolve_overdue): only late reports are read.
+    claim_missed = select(Report).where(
         col(Report.status) == _NEW,
-        col(Report.claim_due_at).is_not(None),
         col(Report.claim_due_at) <= now,
+        col(Report.escalated_at).is_(None),
     )
-    resolve_missed = and_(
-        or_(col(Report.status) != _NEW, col(Report.claim_due_at).is_(None)),
+    resolve_missed = select(Report).where(
+        col(Report.status).in_(_OPEN),
         col(Report.resolve_due_at) <= now,
+        col(Report.escalated_at).is_(None),
+        or_(col(Report.status) != _NEW, col(Report.claim_due_at).is_(None)),
     )
-    candidates = session.exec(
-        select(Report)
-        .where(
-            col(Report.status).in_(_OPEN),
-            col(Report.unrouted).is_(False),
-            col(Report.escalated_at).is_(None),
-            or_(claim_missed, resolve_missed),
-        )
-        .order_by(col(Report.id))
-    )
-    found = (notice_due(report, settings=settings, now=now) for report in candidates)
-    return [overdue for overdue in found if overdue is not None]
+    found: dict[int, Overdue] = {}
+    for query in (claim_missed, resolve_missed):
+        # Streamed, not loaded: memory holds a batch of late reports and the notices due.
+        late = session.exec(query.execution_options(yield_per=500))
+        for report in late:
+            overdue = None if report.unrouted else notice_due(report, settings=settings, now=now)
+            if overdue is not None:
+                found[overdue.report_id] = overdue
+    return [found[report_id] for report_id in sorted(found)]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime, utcnow
@@ -46,9 +46,37 @@ class Report(SQLModel, table=True):
     """A resident's report. Who filed it is a person id: their identity lives sealed elsewhere."""
 
     __tablename__ = "reports"
+    # docs/queries.md shows each in use (bench/plans.py).
     __table_args__ = (
+        # /queue and the open reports of an area: counted from the index alone.
         Index("ix_reports_status_area", "status", "area_id"),
         Index("ix_reports_created_at", "created_at"),
+        # Lists newest first within an area (with descendants), a status, a category's period.
+        Index("ix_reports_area_id_id", "area_id", "id"),
+        Index("ix_reports_status_id", "status", "id"),
+        Index("ix_reports_category_created_at", "category", "created_at"),
+        # Statistics of an area: the ends of a period, and the medians read from the index
+        # alone (no report row is read to find the times to claim and to resolve).
+        Index(
+            "ix_reports_area_figures", "area_id", "created_at", "claim_minutes", "resolve_minutes"
+        ),
+        # Reports resolved in a period (the chart's second bars, at the ends of months).
+        Index("ix_reports_status_closed_at", "status", "closed_at", "area_id"),
+        # The overdue sweep: only reports not yet escalated, by the deadline of their stage.
+        Index(
+            "ix_reports_claim_overdue",
+            "status",
+            "claim_due_at",
+            sqlite_where=text("escalated_at IS NULL"),
+            postgresql_where=text("escalated_at IS NULL"),
+        ),
+        Index(
+            "ix_reports_resolve_overdue",
+            "status",
+            "resolve_due_at",
+            sqlite_where=text("escalated_at IS NULL"),
+            postgresql_where=text("escalated_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -98,8 +126,35 @@ class Report(SQLModel, table=True):
     resolve_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Figures kept when they happen (domain/reports/triage.py), so that statistics need no
+    # timeline: minutes from filing to the first claim ever (an unclaim keeps it), and to
+    # the resolution while the report stays resolved (other moves clear it).
+    claim_minutes: float | None = Field(default=None, sa_column=Column(Float))
+    resolve_minutes: float | None = Field(default=None, sa_column=Column(Float))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+NO_AREA = 0  # the area_id of daily counts of reports without an area
+
+
+class ReportDayCount(SQLModel, table=True):
+    """Reports filed on a UTC day, and reports resolved on it, by area, category and status now.
+
+    Kept in the same transaction as every change of a report (domain/reports/figures.py),
+    so that statistics over long periods add up days instead of reading reports.
+    """
+
+    __tablename__ = "report_daily_counts"
+    # On SQLite the rows live in their key's order: a period is read as one run of pages.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    category: str = Field(sa_column=Column(String(16), primary_key=True))
+    status: str = Field(sa_column=Column(String(16), primary_key=True))
+    filed: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by created_at
+    resolved: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by closed_at
 
 
 class Evidence(SQLModel, table=True):

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from core.db import utcnow
 from domain.codes import new_code, normalize_code
 from domain.evidence import StoredFile
+from domain.reports import figures  # noqa: F401  (keeps the daily counts in step with flushes)
 from domain.reports.models import Evidence, Report, ReportEvent, Source, Status
 
 REPORT_CODE_LENGTH = 6

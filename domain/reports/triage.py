@@ -13,6 +13,11 @@ from domain.reports.models import Report, Status
 from domain.reports.service import record_event
 
 
+def minutes_between(earlier: datetime, later: datetime) -> float:
+    """Minutes from one moment to another, as statistics count them."""
+    return (later - earlier).total_seconds() / 60
+
+
 class Move(StrEnum):
     """What an officer can do to a report."""
 
@@ -100,6 +105,12 @@ def apply_move(
             officer.name,
             now,
         )
+        if report.claim_minutes is None:  # the first claim ever: later ones do not count
+            report.claim_minutes = minutes_between(report.created_at, now)
+    # Only a report resolved now has a time to resolve; a reopen or any other move clears it.
+    report.resolve_minutes = (
+        minutes_between(report.created_at, now) if move == Move.RESOLVE else None
+    )
     if move in (Move.UNCLAIM, Move.TRANSFER, Move.REOPEN):
         report.claimed_by = report.claimed_by_name = report.claimed_at = None
     report.closed_at = now if MOVES[move][1] in CLOSED else None

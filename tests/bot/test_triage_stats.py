@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from PIL import Image
 from sqlmodel import Session, col, select
 
+from bot.events import ChatRef, Command, Person
+from bot.facts import FactFinder
 from bot.triage.stats import (
     Period,
     draw_chart,
@@ -23,6 +26,7 @@ from core.db import utcnow
 from core.i18n import gettext_for
 from domain.areas.models import Area
 from domain.reports.models import Report
+from domain.reports.queue import QueuePage
 from domain.reports.stats import AreaCount, MonthCount, ReportStats
 from domain.reports.triage import Move, Officer, apply_move
 from tests.bot.reporting_support import TRIAGE, handled, link, make_wards
@@ -31,6 +35,7 @@ from tests.fakes import FakeTelegram, FakeZalo
 from tests.fakes._server import Upload
 from tests.harness import Running
 from tests.people import TelegramPerson, ZaloPerson, texts_to
+from tests.support.locks import writer_holding_the_lock
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 VI = gettext_for("vi")
@@ -220,3 +225,37 @@ def test_draw_chart_writes_a_png_and_months_table_lists_each_month(tmp_path: Pat
     table = months_table(months, VI).splitlines()
     assert table[0] == "Tháng: nhận được / đã giải quyết"
     assert table[1:3] == ["01/2026: 1 / 0", "02/2026: 2 / 1"] and len(table) == 13
+
+
+@pytest.mark.parametrize("words", ["7", "chart", "queue"])
+async def test_the_desk_reads_stats_and_queue_while_another_connection_holds_the_write_lock(
+    desk: Running, words: str
+) -> None:
+    service = desk.service
+    finder = FactFinder(
+        db=desk.db,
+        sealer=service.sealer,
+        profiles={},
+        telegram_bot=None,
+        fetcher=None,
+        zone=service.settings.zone,
+    )
+    name, args = ("queue", "") if words == "queue" else ("stats", words)
+    command = Command(
+        chat=ChatRef(channel="zalo", chat_id=ZALO_POLICE, kind="group"),
+        sender=Person(user_id="5810000000009999", display_name="Hùng", username=None),
+        message_id="1",
+        sent_at=utcnow(),
+        name=name,
+        args=args,
+    )
+    with writer_holding_the_lock(desk.db.url):
+        facts = await asyncio.wait_for(finder.facts_for(command), timeout=15)
+    assert facts.read_ahead is not None and facts.read_ahead.asked == args
+    figures = facts.read_ahead.figures
+    if words == "7":
+        assert isinstance(figures, ReportStats) and figures.total == 2  # Chiềng An's two
+    elif words == "chart":
+        assert isinstance(figures, tuple) and sum(m.filed for m in figures) == 2
+    else:
+        assert isinstance(figures, QueuePage) and figures.total == 1  # the theft still new

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from core.db import Database
 from domain.inbox.service import NewUpdate, store_updates
+from tests.factories import make_area
 
 
 def test_database_recovers_from_connections_the_server_closed(db: Database) -> None:
@@ -60,3 +62,17 @@ def test_sqlite_commits_land_in_the_database_file_without_a_commit_copying_them(
             time.sleep(0.2)
     finally:
         db.dispose()
+
+
+def test_a_write_in_a_reading_session_fails_loudly_and_the_connection_writes_again_after(
+    db: Database,
+) -> None:
+    with db.session() as session:
+        make_area(session, code="X", name="X")
+    for _attempt in range(3):  # the same pooled connection, in turn reading and writing
+        with pytest.raises(DBAPIError, match=r"(?i)read.?only"), db.reading() as session:
+            session.execute(text("UPDATE areas SET name = 'Y' WHERE code = 'X'"))
+        with db.session() as session:
+            session.execute(text("UPDATE areas SET name = name || '!' WHERE code = 'X'"))
+    with db.reading() as session:
+        assert session.execute(text("SELECT name FROM areas WHERE code = 'X'")).scalar() == "X!!!"

@@ -54,7 +54,7 @@ def get_areas(
 ) -> Page[AreaOut]:
     """List areas by code."""
     after = decode_cursor(cursor)
-    with state.db.session() as session:
+    with state.db.reading() as session:
         try:
             areas = list_areas(session, under=area, after_code=after, limit=limit + 1)
         except AreaError as error:
@@ -125,7 +125,7 @@ def resolve(
     page: int = Query(default=0, ge=0, le=100, description="Page of candidates, 5 a page"),
 ) -> Resolved:
     """Resolve a typed place to today's area: `match` when sure, else ranked candidates."""
-    with state.db.session() as session:
+    with state.db.reading() as session:
         found = resolve_area(session, text=q, provinces=state.settings.provinces, page=page)
         candidates = [_resolved(c) for c in found.candidates]
         match = next((c for c in candidates if found.area and c.code == found.area.code), None)
@@ -137,7 +137,7 @@ def resolve(
 @router.get("/{code}")
 def get_one_area(code: str, state: StateDep) -> AreaOut:
     """One area by code."""
-    with state.db.session() as session:
+    with state.db.reading() as session:
         area = get_area(session, code=code)
         if area is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no area with code {code!r}")

@@ -37,7 +37,7 @@ def get_chats(
     after = decode_cursor(cursor) or 0
     if not isinstance(after, int):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor")
-    with state.db.session() as session:
+    with state.db.reading() as session:
         area_ids = None
         if area is not None:
             top = get_area(session, code=area)

@@ -136,7 +136,7 @@ def get_reports(
     before = decode_cursor(cursor)
     if before is not None and not isinstance(before, int):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor")
-    with state.db.session() as session:
+    with state.db.reading() as session:
         area_id = _area_id(state, session, area)
         where = ReportFilter(
             area_id=area_id,
@@ -164,7 +164,7 @@ def _area_id(state: AppState, session: Any, code: str | None) -> int | None:
 @router.get("/{code}")
 def get_one_report(code: str, state: StateDep) -> ReportDetail:
     """One report with its timeline and evidence."""
-    with state.db.session() as session:
+    with state.db.reading() as session:
         report = get_report(session, code=code)
         if report is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report with code {code!r}")
