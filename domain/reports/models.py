@@ -152,6 +152,29 @@ class ReportDayCount(SQLModel, table=True):
     resolved: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by closed_at
 
 
+EVERYWHERE = -1  # the area_id of minute counts of every report, whatever its area
+DAY, MONTH = "d", "m"  # the units of the minute counts: a UTC day, a UTC month
+
+
+class ReportMinuteCount(SQLModel, table=True):
+    """Reports filed in a UTC day or month whose time to claim (or resolve) rounds to a bucket.
+
+    Each report counts under its area, every area above it and EVERYWHERE, so that a median
+    of any area over any period walks a few hundred buckets per month instead of its reports.
+    Kept in the same transaction as every change of a report (domain/reports/figures.py).
+    """
+
+    __tablename__ = "report_minute_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    unit: str = Field(sa_column=Column(String(1), primary_key=True))  # DAY or MONTH
+    kind: str = Field(sa_column=Column(String(8), primary_key=True))  # claim or resolve
+    start: date = Field(sa_column=Column(Date, primary_key=True))  # the day, or the 1st
+    bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+
+
 class Evidence(SQLModel, table=True):
     """A photo, video, voice note or document copied into TINBAO_MEDIA_DIR."""
 

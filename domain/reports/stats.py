@@ -13,8 +13,9 @@ from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
 from domain.areas.service import subtree
-from domain.reports.figures import COUNTS, REPORTS, utc_day
-from domain.reports.models import NO_AREA, Category, Status
+from domain.reports.figures import COUNTS, REPORTS
+from domain.reports.minutes import KINDS, MINUTES, bucket_sql, median_of, month_of, utc_day
+from domain.reports.models import DAY, EVERYWHERE, MONTH, NO_AREA, Category, Status
 
 
 @dataclass(frozen=True)
@@ -135,18 +136,85 @@ def _tally(
         yield int(a), str(c), str(s), int(n)
 
 
-def _median(session: Session, column: Any, *, scope: list[Any]) -> tuple[int, float | None]:
-    """How many reports of the scope have a value in the column, and their median, in SQL."""
-    present = [*scope, column.is_not(None)]
-    count = int(session.execute(select(func.count()).where(*present)).scalar_one())
-    if count == 0:
-        return 0, None
-    # The middle value, or the two middle ones: the database sorts, Python sees two numbers.
-    middle = (select(column).where(*present).order_by(column).offset((count - 1) // 2)).limit(
-        2 - count % 2
-    )
-    values = [float(v) for v in session.execute(middle).scalars()]
-    return count, sum(values) / len(values)
+def _months(
+    days: tuple[date | None, date | None],
+) -> tuple[tuple[date | None, date | None] | None, list[tuple[date | None, date | None]]]:
+    """Whole UTC days as whole months (None: none) and the runs of days left at their ends."""
+    first, last = days
+    m0 = None if first is None else first if first.day == 1 else _next_month(first)
+    m1 = None if last is None else month_of(last)
+    if m0 is not None and m1 is not None and m0 >= m1:
+        return None, [days]
+    runs: list[tuple[date | None, date | None]] = []
+    if first is not None and m0 is not None and first < m0:
+        runs.append((first, m0))
+    if last is not None and m1 is not None and m1 < last:
+        runs.append((m1, last))
+    return (m0, m1), runs
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _medians(
+    session: Session,
+    *,
+    area_id: int | None,
+    ids: Any,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, tuple[int, float | None]]:
+    """Per kind (claim, resolve): how many reports of the period have the time, and its median.
+
+    Whole months and days are read from the minute counts of the area itself (which hold its
+    descendants), a few hundred buckets each; the pieces of days at the ends from the reports.
+    """
+    days, edges = _split(since, until)
+    counted = MINUTES.c
+    area_key = EVERYWHERE if area_id is None else area_id
+    parts = []
+    if days is not None:
+        months, runs = _months(days)
+        spans = [(MONTH, months)] if months is not None else []
+        spans += [(DAY, run) for run in runs]
+        for unit, (first, last) in spans:
+            query = select(counted.kind, counted.bucket, counted.reports.label("n")).where(
+                counted.area_id == area_key,
+                counted.unit == unit,
+                counted.kind.in_(list(KINDS)),
+            )
+            if first is not None:
+                query = query.where(counted.start >= first)
+            if last is not None:
+                query = query.where(counted.start < last)
+            parts.append(query)
+    reports = REPORTS.c
+    dialect = session.get_bind().dialect.name
+    for start, end in edges:
+        for kind, name in KINDS.items():
+            column = getattr(reports, name)
+            query = select(
+                literal(kind).label("kind"),
+                bucket_sql(column, dialect).label("bucket"),
+                literal(1).label("n"),
+            ).where(column.is_not(None))
+            if start is not None:
+                query = query.where(reports.created_at >= start)
+            if end is not None:
+                query = query.where(reports.created_at < end)
+            if ids is not None:
+                query = query.where(reports.area_id.in_(ids))
+            parts.append(query)
+    buckets: dict[str, list[tuple[int, int]]] = {kind: [] for kind in KINDS}
+    if parts:
+        both = union_all(*parts).subquery()
+        grouped = select(both.c.kind, both.c.bucket, func.sum(both.c.n)).group_by(
+            both.c.kind, both.c.bucket
+        )
+        for kind, value, n in session.execute(grouped):
+            buckets[str(kind)].append((int(value), int(n)))
+    return {kind: median_of(pairs) for kind, pairs in buckets.items()}
 
 
 def report_stats(
@@ -156,7 +224,8 @@ def report_stats(
 
     Time to claim runs from filing to a report's first claim ever (an unclaim keeps it); time
     to resolve to its resolution, over the reports resolved now. Both are kept on the report
-    when they happen (`claim_minutes`, `resolve_minutes`); their medians are read in SQL.
+    when they happen (`claim_minutes`, `resolve_minutes`); their medians are those of the
+    times rounded to their bucket (domain/reports/minutes.py), read from the minute counts.
     """
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
@@ -186,16 +255,8 @@ def report_stats(
         ),
         key=lambda a: (-a.count, a.code or ""),
     )
-    reports = REPORTS.c
-    scope: list[Any] = []
-    if ids is not None:
-        scope.append(reports.area_id.in_(ids))
-    if since is not None:
-        scope.append(reports.created_at >= since)
-    if until is not None:
-        scope.append(reports.created_at < until)
-    claimed, to_claim = _median(session, reports.claim_minutes, scope=scope)
-    resolved, to_resolve = _median(session, reports.resolve_minutes, scope=scope)
+    medians = _medians(session, area_id=area_id, ids=ids, since=since, until=until)
+    (claimed, to_claim), (resolved, to_resolve) = medians["claim"], medians["resolve"]
     return ReportStats(
         total=sum(by_status.values()),
         by_category=by_category,

@@ -2,7 +2,8 @@
 
 Statistics read figures kept when they happen instead of loading reports: the minutes to the
 first claim and to the resolution on each report, and reports filed and resolved per UTC day
-by area, category and status. Both are backfilled from the existing reports and timelines.
+by area, category and status, and reports per bucket of their times to claim and resolve
+per UTC day and month by area (and every area above it). All are backfilled from the existing reports and timelines.
 Indexes serve the lists by area, status and category, the chart and the overdue sweep.
 
 Revision ID: 0009
@@ -39,6 +40,19 @@ def upgrade() -> None:
         sa.Column("resolved", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "day", "area_id", "category", "status", name=op.f("pk_report_daily_counts")
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_minute_counts",
+        sa.Column("area_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("unit", sa.String(length=1), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("reports", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "area_id", "unit", "kind", "start", "bucket", name=op.f("pk_report_minute_counts")
         ),
         sqlite_with_rowid=False,
     )
@@ -131,4 +145,5 @@ def downgrade() -> None:
             batch_op.drop_index(name)
         batch_op.drop_column("resolve_minutes")
         batch_op.drop_column("claim_minutes")
+    op.drop_table("report_minute_counts")
     op.drop_table("report_daily_counts")
