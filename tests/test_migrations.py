@@ -209,6 +209,10 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
             (1, "claim", "2026-03-01", 30, 1),
             (1, "resolve", "2026-03-01", 2880, 1),
         ]
+        opened = session.execute(
+            sa.text("SELECT area_id, status, reports FROM report_open_counts ORDER BY area_id")
+        ).all()
+        assert [tuple(row) for row in opened] == [(-1, "in_progress", 1), (1, "in_progress", 1)]
         assert count_mismatches(session.connection()) == []
         stats = report_stats(session, area_id=None, since=None, until=None)
     assert (stats.total, stats.claimed, stats.resolved) == (3, 2, 1)

@@ -175,7 +175,7 @@ def add_minutes(connection: Connection, delta: Counter[Key]) -> None:
     )
 
 
-def _closure() -> Any:
+def closure() -> Any:
     """Pairs (area, an area it counts under: itself or one above it), from the area tree."""
     tree = select(AREAS.c.id.label("area_id"), AREAS.c.id.label("under")).cte(
         "counted_under", recursive=True
@@ -189,7 +189,7 @@ def _closure() -> Any:
 def recount_minutes(dialect: str) -> Any:
     """The minute counts as a full recount of the reports gives them (a SELECT)."""
     r = REPORTS.c
-    closure = _closure()
+    tree = closure()
     day = day_of(r.created_at, dialect)
     month = month_sql(r.created_at, dialect)
     parts = []
@@ -204,8 +204,8 @@ def recount_minutes(dialect: str) -> Any:
             )
             the_bucket = bucket_sql(column, dialect).label("bucket")
             parts.append(  # under its own area and those above
-                select(closure.c.under.label("area_id"), *fields, the_bucket)
-                .select_from(REPORTS.join(closure, closure.c.area_id == r.area_id))
+                select(tree.c.under.label("area_id"), *fields, the_bucket)
+                .select_from(REPORTS.join(tree, tree.c.area_id == r.area_id))
                 .where(where)
             )
             parts.append(  # reports without an area

@@ -175,6 +175,20 @@ class ReportMinuteCount(SQLModel, table=True):
     reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
+class ReportOpenCount(SQLModel, table=True):
+    """How many reports of an area (with those below it) are in an open status now.
+
+    Kept in the same transaction as every change of a report, under the same areas as the
+    minute counts, so that /queue says how many are open without counting them.
+    """
+
+    __tablename__ = "report_open_counts"
+
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    status: str = Field(sa_column=Column(String(16), primary_key=True))
+    reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+
+
 class Evidence(SQLModel, table=True):
     """A photo, video, voice note or document copied into TINBAO_MEDIA_DIR."""
 

@@ -3,7 +3,8 @@
 Statistics read figures kept when they happen instead of loading reports: the minutes to the
 first claim and to the resolution on each report, and reports filed and resolved per UTC day
 by area, category and status, and reports per bucket of their times to claim and resolve
-per UTC day and month by area (and every area above it). All are backfilled from the existing reports and timelines.
+per UTC day and month by area (and every area above it), and the open reports per area
+(and every area above it). All are backfilled from the existing reports and timelines.
 Indexes serve the lists by area, status and category, the chart and the overdue sweep.
 
 Revision ID: 0009
@@ -55,6 +56,13 @@ def upgrade() -> None:
             "area_id", "unit", "kind", "start", "bucket", name=op.f("pk_report_minute_counts")
         ),
         sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_open_counts",
+        sa.Column("area_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reports", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("area_id", "status", name=op.f("pk_report_open_counts")),
     )
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claim_minutes", sa.Float(), nullable=True))
@@ -145,5 +153,6 @@ def downgrade() -> None:
             batch_op.drop_index(name)
         batch_op.drop_column("resolve_minutes")
         batch_op.drop_column("claim_minutes")
+    op.drop_table("report_open_counts")
     op.drop_table("report_minute_counts")
     op.drop_table("report_daily_counts")

@@ -19,6 +19,7 @@ from domain.areas.models import Area
 from domain.reports.figures import count_mismatches
 from domain.reports.minutes import bucket
 from domain.reports.models import Category, Report, ReportEvent, Status
+from domain.reports.open_counts import OPEN_STATUSES
 from domain.reports.stats import (
     AreaCount,
     MonthCount,
@@ -27,7 +28,7 @@ from domain.reports.stats import (
     monthly_counts,
     report_stats,
 )
-from domain.reports.triage import Move, MoveRefused, Officer, allowed, apply_move
+from domain.reports.triage import OPEN, Move, MoveRefused, Officer, allowed, apply_move
 from tests.factories import make_area, make_report
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -193,7 +194,13 @@ def area_id_of(session: Session, code: str | None) -> int | None:
 def wipe(db: Database) -> None:
     """An empty history for the next example."""
     with db.session() as session:
-        for table in ("report_events", "reports", "report_daily_counts", "report_minute_counts"):
+        for table in (
+            "report_events",
+            "reports",
+            "report_daily_counts",
+            "report_minute_counts",
+            "report_open_counts",
+        ):
             session.execute(text(f"DELETE FROM {table}"))
 
 
@@ -260,3 +267,7 @@ def test_moving_an_area_moves_its_reports_minutes_to_the_areas_above(db: Databas
         left = report_stats(session, area_id=area_id_of(session, "SL"), since=None, until=None)
     assert (moved.claimed, moved.median_minutes_to_claim) == (1, 25.0)
     assert (left.claimed, left.median_minutes_to_claim) == (0, None)
+
+
+def test_the_open_counts_count_the_statuses_triage_calls_open() -> None:
+    assert sorted(s.value for s in OPEN) == OPEN_STATUSES
