@@ -213,6 +213,17 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
             sa.text("SELECT area_id, status, reports FROM report_open_counts ORDER BY area_id")
         ).all()
         assert [tuple(row) for row in opened] == [(-1, "in_progress", 1), (1, "in_progress", 1)]
+        own = session.execute(
+            sa.text(
+                "SELECT area_id, month, filed, resolved FROM report_month_counts "
+                "WHERE scope = 'o' ORDER BY area_id, month"
+            )
+        ).all()
+        assert [(r[0], str(r[1]), r[2], r[3]) for r in own] == [
+            (0, "2026-04-01", 1, 0),
+            (1, "2026-03-01", 2, 0),
+            (1, "2026-04-01", 0, 1),
+        ]
         assert count_mismatches(session.connection()) == []
         stats = report_stats(session, area_id=None, since=None, until=None)
     assert (stats.total, stats.claimed, stats.resolved) == (3, 2, 1)

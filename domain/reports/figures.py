@@ -38,6 +38,7 @@ from domain.reports.minutes import (
     utc_day,
 )
 from domain.reports.models import NO_AREA, Report, ReportDayCount, Status
+from domain.reports.months import add_months, month_mismatches, months_of, rebuild_months
 from domain.reports.open_counts import add_open, open_mismatches, open_of, rebuild_open
 
 Key = tuple[date, int, str, str]  # day, area_id (NO_AREA for none), category, status
@@ -85,7 +86,7 @@ def _counted_change(report: Report) -> bool:
 
 
 def _on_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
-    """Move the daily, minute and open counts of the reports this flush creates, changes or deletes."""
+    """Move the daily, month, minute and open counts of the reports this flush creates, changes or deletes."""
     if any(
         isinstance(o, Area) and inspect(o).attrs["parent_id"].history.has_changes()
         for o in session.dirty
@@ -101,6 +102,7 @@ def _on_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
     delta: Counter[tuple[Key, str]] = Counter()
     minutes: Counter[tuple[Any, ...]] = Counter()
     opened: Counter[tuple[int, str]] = Counter()
+    monthly: Counter[tuple[Any, ...]] = Counter()
     connection = session.connection()
     areas: dict[int, list[int]] = {}
     for report in reports_new:
@@ -108,27 +110,32 @@ def _on_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
         delta.update(_counts_of(now))
         minutes.update(minutes_of(now, chain(connection, now["area_id"], areas)))
         opened.update(open_of(now, chain(connection, now["area_id"], areas)))
+        monthly.update(months_of(now, chain(connection, now["area_id"], areas)))
     for report in reports_changed + reports_gone:
         before = _stored(connection, report.id) if report.id is not None else None
         if before is not None:
             delta.subtract(_counts_of(before))
             minutes.subtract(minutes_of(before, chain(connection, before["area_id"], areas)))
             opened.subtract(open_of(before, chain(connection, before["area_id"], areas)))
+            monthly.subtract(months_of(before, chain(connection, before["area_id"], areas)))
         if report in reports_changed:
             now = _current(report)
             delta.update(_counts_of(now))
             minutes.update(minutes_of(now, chain(connection, now["area_id"], areas)))
             opened.update(open_of(now, chain(connection, now["area_id"], areas)))
+            monthly.update(months_of(now, chain(connection, now["area_id"], areas)))
     add_counts(connection, delta)
     add_minutes(connection, minutes)
     add_open(connection, opened)
+    add_months(connection, monthly)
 
 
 def _after_flush(session: OrmSession, _context: Any) -> None:
-    """Recount the minute and open counts when an area moved in this flush."""
+    """Recount the counts kept under areas above when an area moved in this flush."""
     if session.info.pop("recount_minutes", False):
         rebuild_minutes(session.connection())
         rebuild_open(session.connection())
+        rebuild_months(session.connection())
 
 
 def add_counts(connection: Connection, delta: Counter[tuple[Key, str]]) -> None:
@@ -199,9 +206,10 @@ def recount(dialect: str) -> Any:
 
 
 def rebuild_counts(connection: Connection) -> None:
-    """Fill the daily, minute and open counts from the reports, replacing what they held."""
+    """Fill the daily, month, minute and open counts from the reports, replacing what they held."""
     rebuild_minutes(connection)
     rebuild_open(connection)
+    rebuild_months(connection)
     connection.execute(COUNTS.delete())
     connection.execute(
         COUNTS.insert().from_select(
@@ -212,7 +220,7 @@ def rebuild_counts(connection: Connection) -> None:
 
 
 def count_mismatches(connection: Connection, *, limit: int = 20) -> list[tuple[Any, ...]]:
-    """Daily, minute and open counts that differ from a full recount; empty when they agree."""
+    """Daily, month, minute and open counts that differ from a full recount; empty when they agree."""
     kept = select(
         COUNTS.c.day,
         COUNTS.c.area_id,
@@ -227,4 +235,5 @@ def count_mismatches(connection: Connection, *, limit: int = 20) -> list[tuple[A
     wrong = union_all(missing, extra).limit(limit)
     found = [tuple(row) for row in connection.execute(wrong)]
     found += minute_mismatches(connection, limit=limit)
+    found += month_mismatches(connection, limit=limit)
     return found + open_mismatches(connection, limit=limit)

@@ -175,6 +175,29 @@ class ReportMinuteCount(SQLModel, table=True):
     reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
+OWN, UNDER = "o", "u"  # month counts of an area's own reports; of those under it too
+
+
+class ReportMonthCount(SQLModel, table=True):
+    """Reports filed in a UTC month, and reports resolved in it, under an area or its own.
+
+    UNDER rows count by category and status every report of the area and those below it
+    (and EVERYWHERE every report); OWN rows (category and status "") count the area's own.
+    A long period adds up a few rows per month of the asked area, and one per area below it.
+    """
+
+    __tablename__ = "report_month_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    scope: str = Field(sa_column=Column(String(1), primary_key=True))  # OWN or UNDER
+    month: date = Field(sa_column=Column(Date, primary_key=True))  # the 1st, UTC
+    category: str = Field(sa_column=Column(String(16), primary_key=True))
+    status: str = Field(sa_column=Column(String(16), primary_key=True))
+    filed: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by created_at
+    resolved: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by closed_at
+
+
 class ReportOpenCount(SQLModel, table=True):
     """How many reports of an area (with those below it) are in an open status now.
 

@@ -8,14 +8,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import Integer, String, cast, func, literal, null, union_all
 from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
 from domain.areas.service import subtree
 from domain.reports.figures import COUNTS, REPORTS
 from domain.reports.minutes import KINDS, MINUTES, bucket_sql, median_of, month_of, utc_day
-from domain.reports.models import DAY, EVERYWHERE, MONTH, NO_AREA, Category, Status
+from domain.reports.models import (
+    DAY,
+    EVERYWHERE,
+    MONTH,
+    NO_AREA,
+    OWN,
+    UNDER,
+    Category,
+    Status,
+)
+from domain.reports.months import MONTHS
 
 
 @dataclass(frozen=True)
@@ -84,32 +94,51 @@ def _areas(area_id: int | None) -> Any:
 def _tally(
     session: Session,
     *,
+    area_id: int | None,
     ids: Any,
     since: datetime | None,
     until: datetime | None,
-    resolved: bool = False,
-) -> Iterator[tuple[int, str, str, int]]:
-    """Reports filed (or resolved) in [since, until), by area id, category and status.
+) -> Iterator[tuple[int | None, str | None, str | None, int]]:
+    """Reports filed in [since, until): rows of (area id, category, status, how many).
 
-    Whole UTC days are added up from the daily counts, the ends of the period counted from
-    the reports: the answer has a row per area, category and status, however many reports,
-    and is streamed, so that callers hold their sums, not the rows.
+    Whole UTC months are added up from the month counts: the asked area's UNDER rows by
+    category and status (area None), and each area's OWN rows (category and status None).
+    The days left at their ends are added up from the daily counts, the pieces of days at
+    the ends of the period counted from the reports (area, category and status all given).
+    The answer has a row per area, category and status, however many reports, and is
+    streamed, so that callers hold their sums, not the rows.
     """
     days, edges = _split(since, until)
-    counts = COUNTS.c
-    reports = REPORTS.c
+    months, runs = _months(days) if days is not None else (None, [])
+    counts, monthly, reports = COUNTS.c, MONTHS.c, REPORTS.c
+    no_area, no_text = cast(null(), Integer), cast(null(), String)
     parts = []
-    if days is not None:
-        amount = counts.resolved if resolved else counts.filed
-        query = select(counts.area_id, counts.category, counts.status, amount.label("n"))
-        if days[0] is not None:
-            query = query.where(counts.day >= days[0])
-        if days[1] is not None:
-            query = query.where(counts.day < days[1])
+    if months is not None:
+        first, last = months
+        within = [monthly.month >= first] if first is not None else []
+        within += [monthly.month < last] if last is not None else []
+        parts.append(
+            select(no_area, monthly.category, monthly.status, monthly.filed.label("n")).where(
+                monthly.area_id == (EVERYWHERE if area_id is None else area_id),
+                monthly.scope == UNDER,
+                *within,
+            )
+        )
+        own = select(monthly.area_id, no_text, no_text, monthly.filed).where(
+            monthly.scope == OWN, *within
+        )
+        if ids is not None:
+            own = own.where(monthly.area_id.in_(ids))
+        parts.append(own)
+    for first, last in runs:
+        query = select(counts.area_id, counts.category, counts.status, counts.filed.label("n"))
+        if first is not None:
+            query = query.where(counts.day >= first)
+        if last is not None:
+            query = query.where(counts.day < last)
         if ids is not None:
             query = query.where(counts.area_id.in_(ids))
         parts.append(query)
-    moment = reports.closed_at if resolved else reports.created_at
     for start, end in edges:
         query = select(
             func.coalesce(reports.area_id, NO_AREA).label("area_id"),
@@ -117,23 +146,27 @@ def _tally(
             reports.status,
             literal(1).label("n"),
         )
-        if resolved:
-            query = query.where(reports.status == Status.RESOLVED.value)
         if start is not None:
-            query = query.where(moment >= start)
+            query = query.where(reports.created_at >= start)
         if end is not None:
-            query = query.where(moment < end)
+            query = query.where(reports.created_at < end)
         if ids is not None:
             query = query.where(reports.area_id.in_(ids))
         parts.append(query)
+    if not parts:
+        return
     both = union_all(*parts).subquery()
-    grouped = (
-        select(both.c.area_id, both.c.category, both.c.status, func.sum(both.c.n))
-        .group_by(both.c.area_id, both.c.category, both.c.status)
-        .having(func.sum(both.c.n) != 0)
-    )
-    for a, c, s, n in session.execute(grouped.execution_options(yield_per=1000)):
-        yield int(a), str(c), str(s), int(n)
+    a, c, t, n = both.c
+    grouped = select(a, c, t, func.sum(n)).group_by(a, c, t).having(func.sum(n) != 0)
+    for area, category, status, amount in session.execute(
+        grouped.execution_options(yield_per=1000)
+    ):
+        yield (
+            None if area is None else int(area),
+            None if category is None else str(category),
+            None if status is None else str(status),
+            int(amount),
+        )
 
 
 def _months(
@@ -231,10 +264,13 @@ def report_stats(
     statuses: Counter[str] = Counter()
     per_area: Counter[int] = Counter()
     ids = _areas(area_id)
-    for area, category, status, n in _tally(session, ids=ids, since=since, until=until):
-        categories[category] += n
-        statuses[status] += n
-        per_area[area] += n
+    tally = _tally(session, area_id=area_id, ids=ids, since=since, until=until)
+    for area, category, status, n in tally:
+        if category is not None and status is not None:
+            categories[category] += n
+            statuses[status] += n
+        if area is not None:
+            per_area[area] += n
     by_category = {c.value: categories.pop(c.value, 0) for c in Category} | dict(categories)
     by_status = {s.value: statuses.pop(s.value, 0) for s in Status} | dict(statuses)
     named = {

@@ -2,7 +2,7 @@
 
 Statistics read figures kept when they happen instead of loading reports: the minutes to the
 first claim and to the resolution on each report, and reports filed and resolved per UTC day
-by area, category and status, and reports per bucket of their times to claim and resolve
+by area, category and status (and per UTC month, under each area above too), reports per bucket of their times to claim and resolve
 per UTC day and month by area (and every area above it), and the open reports per area
 (and every area above it). All are backfilled from the existing reports and timelines.
 Indexes serve the lists by area, status and category, the chart and the overdue sweep.
@@ -54,6 +54,25 @@ def upgrade() -> None:
         sa.Column("reports", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
             "area_id", "unit", "kind", "start", "bucket", name=op.f("pk_report_minute_counts")
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_month_counts",
+        sa.Column("area_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("scope", sa.String(length=1), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filed", sa.Integer(), nullable=False),
+        sa.Column("resolved", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "area_id",
+            "scope",
+            "month",
+            "category",
+            "status",
+            name=op.f("pk_report_month_counts"),
         ),
         sqlite_with_rowid=False,
     )
@@ -154,5 +173,6 @@ def downgrade() -> None:
         batch_op.drop_column("resolve_minutes")
         batch_op.drop_column("claim_minutes")
     op.drop_table("report_open_counts")
+    op.drop_table("report_month_counts")
     op.drop_table("report_minute_counts")
     op.drop_table("report_daily_counts")

@@ -200,6 +200,7 @@ def wipe(db: Database) -> None:
             "report_daily_counts",
             "report_minute_counts",
             "report_open_counts",
+            "report_month_counts",
         ):
             session.execute(text(f"DELETE FROM {table}"))
 
