@@ -42,6 +42,11 @@ class Source(StrEnum):
     GROUP = "group"  # /report in a community group
 
 
+# The open statuses (triage.OPEN) as written in the partial index of the queue, and in the
+# queries that must name it word for word for SQLite to use that index.
+OPEN_WHERE = "status IN ('in_progress', 'new')"
+
+
 class Report(SQLModel, table=True):
     """A resident's report. Who filed it is a person id: their identity lives sealed elsewhere."""
 
@@ -59,6 +64,16 @@ class Report(SQLModel, table=True):
         # alone (no report row is read to find the times to claim and to resolve).
         Index(
             "ix_reports_area_figures", "area_id", "created_at", "claim_minutes", "resolve_minutes"
+        ),
+        # /queue's page: the open reports in queue order (urgent ones, then the others, oldest
+        # first), walked until the page is full instead of sorting a province's open reports.
+        Index(
+            "ix_reports_open_queue",
+            "urgent",
+            "created_at",
+            "id",
+            sqlite_where=text(OPEN_WHERE),
+            postgresql_where=text(OPEN_WHERE),
         ),
         # Reports resolved in a period (the chart's second bars, at the ends of months).
         Index("ix_reports_status_closed_at", "status", "closed_at", "area_id"),

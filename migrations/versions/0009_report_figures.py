@@ -28,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
 OVERDUE = "escalated_at IS NULL"
+OPEN_QUEUE = "status IN ('in_progress', 'new')"
 
 
 def upgrade() -> None:
@@ -97,6 +98,13 @@ def upgrade() -> None:
             "ix_reports_category_created_at", ["category", "created_at"], unique=False
         )
         batch_op.create_index(
+            "ix_reports_open_queue",
+            ["urgent", "created_at", "id"],
+            unique=False,
+            sqlite_where=sa.text(OPEN_QUEUE),
+            postgresql_where=sa.text(OPEN_QUEUE),
+        )
+        batch_op.create_index(
             "ix_reports_status_closed_at", ["status", "closed_at", "area_id"], unique=False
         )
         batch_op.create_index(
@@ -164,6 +172,7 @@ def downgrade() -> None:
             "ix_reports_resolve_overdue",
             "ix_reports_claim_overdue",
             "ix_reports_status_closed_at",
+            "ix_reports_open_queue",
             "ix_reports_category_created_at",
             "ix_reports_status_id",
             "ix_reports_area_figures",
