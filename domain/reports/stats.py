@@ -333,19 +333,7 @@ def monthly_counts(
         if days is not None and days[0] is not None and days[1] is not None
     ]
     if whole:
-        counts = COUNTS.c
-        query = (
-            select(counts.day, func.sum(counts.filed), func.sum(counts.resolved))
-            .where(counts.day >= min(w[0] for w in whole), counts.day < max(w[1] for w in whole))
-            .group_by(counts.day)
-        )
-        if ids is not None:
-            query = query.where(counts.area_id.in_(ids))
-        for day, day_filed, day_resolved in session.execute(query):
-            for first, last, month in whole:
-                if first <= day < last:
-                    filed[month] += int(day_filed)
-                    resolved[month] += int(day_resolved)
+        _add_whole_days(session, area_id=area_id, ids=ids, whole=whole, into=(filed, resolved))
     pieces = [(i, a, b) for i, (_days, edges) in enumerate(splits) for a, b in edges]
     for into, is_resolved in ((filed, False), (resolved, True)):
         for month, n in _counted_pieces(session, ids=ids, pieces=pieces, resolved=is_resolved):
@@ -354,6 +342,79 @@ def monthly_counts(
         MonthCount(month_start=start, filed=filed[i], resolved=resolved[i])
         for i, start in enumerate(starts)
     ]
+
+
+def _add_whole_days(
+    session: Session,
+    *,
+    area_id: int | None,
+    ids: Any,
+    whole: list[tuple[date, date, int]],
+    into: tuple[list[int], list[int]],
+) -> None:
+    """Add the reports filed and resolved on each chart month's whole UTC days to its bars.
+
+    A zone's month is a UTC month give or take a day at each end: the UTC months that cover
+    its days are read from the month counts of the area itself (a few dozen rows each), the
+    days outside its span taken back from the daily counts, instead of adding up every
+    day of every area below it.
+    """
+    counted, daily = MONTHS.c, COUNTS.c
+    covers: dict[int, tuple[date, date]] = {}
+    plain: list[tuple[date, date, int]] = []
+    for first, last, bar in whole:
+        start, end = month_of(first), _next_month(month_of(last - timedelta(days=1)))
+        if (first - start).days + (end - last).days <= 3:
+            covers[bar] = (start, end)
+        else:
+            plain.append((first, last, bar))
+    if covers:
+        query = (
+            select(counted.month, func.sum(counted.filed), func.sum(counted.resolved))
+            .where(
+                counted.area_id == (EVERYWHERE if area_id is None else area_id),
+                counted.scope == UNDER,
+                counted.month >= min(c[0] for c in covers.values()),
+                counted.month < max(c[1] for c in covers.values()),
+            )
+            .group_by(counted.month)
+        )
+        for month, month_filed, month_resolved in session.execute(query):
+            for bar, (start, end) in covers.items():
+                if start <= month < end:
+                    into[0][bar] += int(month_filed)
+                    into[1][bar] += int(month_resolved)
+    # The days to take back (outside a covered month's span), and the days to add.
+    back = {
+        bar: [(start, first), (last, end)]
+        for first, last, bar in whole
+        if bar in covers
+        for start, end in [covers[bar]]
+    }
+    ranges = [r for spans in back.values() for r in spans if r[0] < r[1]]
+    ranges += [(first, last) for first, last, _bar in plain]
+    if not ranges:
+        return
+    # One range each (an OR of ranges makes SQLite walk the whole table in day order).
+    parts = []
+    for a, b in ranges:
+        part = select(daily.day, daily.filed, daily.resolved).where(daily.day >= a, daily.day < b)
+        if ids is not None:
+            part = part.where(daily.area_id.in_(ids))
+        parts.append(part)
+    every = union_all(*parts).subquery()
+    query = select(every.c.day, func.sum(every.c.filed), func.sum(every.c.resolved)).group_by(
+        every.c.day
+    )
+    for day, day_filed, day_resolved in session.execute(query):
+        for bar, spans in back.items():
+            if any(a <= day < b for a, b in spans):
+                into[0][bar] -= int(day_filed)
+                into[1][bar] -= int(day_resolved)
+        for first, last, bar in plain:
+            if first <= day < last:
+                into[0][bar] += int(day_filed)
+                into[1][bar] += int(day_resolved)
 
 
 def _counted_pieces(
