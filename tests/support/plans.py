@@ -114,8 +114,7 @@ QUESTIONS = [
     Question(
         "/queue for the province: how many are open (kept counts), then a page",
         lambda session, h: open_page(session, area_id=h.area_ids[h.province], page=1),
-        # The urgent ones (few) may be found by area and sorted; the others walk the queue.
-        (OPEN_COUNTS, "ix_reports_status_area|ix_reports_open_queue", "ix_reports_open_queue"),
+        (OPEN_COUNTS, "ix_reports_open_queue"),
     ),
     Question(
         "The overdue sweep",
