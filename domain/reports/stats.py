@@ -187,6 +187,7 @@ def _months(
 
 
 def _next_month(day: date) -> date:
+    """The first of the month after a day's."""
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
