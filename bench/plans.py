@@ -39,17 +39,22 @@ The indexes (domain/reports/models.py, migration 0009):
 | `ix_reports_status_id` | status, id | the reports of one status, newest first |
 | `ix_reports_category_created_at` | category, created_at | a category over a period |
 | `ix_reports_area_figures` | area_id, created_at, claim_minutes, resolve_minutes | statistics of an area: the reports at the ends of a period, and the median times read from the index alone |
-| `ix_reports_status_area` | status, area_id | `/queue`: the open reports of an area counted from the index alone, then a page |
+| `ix_reports_status_area` | status, area_id | the open reports of an area |
+| `ix_reports_open_queue` | urgent, created_at, id, where open | `/queue`'s page: the open reports walked in queue order until the page is full |
 | `ix_reports_status_closed_at` | status, closed_at, area_id | reports resolved in a period (the chart's ends of months) |
 | `ix_reports_claim_overdue` | status, claim_due_at, where not escalated | the overdue sweep, claim deadlines |
 | `ix_reports_resolve_overdue` | status, resolve_due_at, where not escalated | the overdue sweep, resolve deadlines |
-| `report_daily_counts` primary key | day, area_id, category, status | statistics and the chart over whole days (on SQLite a WITHOUT ROWID table: the rows live in key order) |
+| `report_daily_counts` primary key | day, area_id, category, status | statistics and the chart over the days at the ends of whole months (on SQLite a WITHOUT ROWID table: the rows live in key order) |
+| `report_month_counts` primary key | area_id, scope, month, category, status | statistics and the chart over whole UTC months, from the asked area's own rows |
+| `report_minute_counts` primary key | area_id, unit, kind, start, bucket | the median times, from the asked area's buckets by month and day |
+| `report_open_counts` primary key | area_id, status | how many reports are open in an area (`/queue`) |
 
 An area filter reads the ids of the area and those below it first (by `ix_areas_parent_id`)
 and writes them into the query, so that the planners see a hamlet as one area and a
-province as two thousand. Statistics add whole UTC days up from `report_daily_counts` and
-count the reports of the two partial days at the ends of a period by `ix_reports_area_figures`
-(or `ix_reports_created_at` for every area); the median times read the same index alone
+province as two thousand. Statistics add whole UTC months up from `report_month_counts`,
+the days left at their ends from `report_daily_counts`, and count the reports of the two
+partial days at the ends of a period by `ix_reports_area_figures` (or `ix_reports_created_at`
+for every area); the median times walk the buckets of `report_minute_counts`
 (docs/architecture.md). Where a plan names another index than the one made for the
 question, the planner judged it cheaper at this size, and the section says which.
 """

@@ -193,6 +193,37 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
             "2026-04-02",
             "2026-04-03",
         ]
+        months = session.execute(
+            sa.text(
+                "SELECT area_id, kind, start, bucket, reports FROM report_minute_counts "
+                "WHERE unit = 'm' ORDER BY area_id, kind, bucket"
+            )
+        ).all()
+        # Under the area, and everywhere (-1): the claims after 10 and 30 minutes, and the
+        # resolution after two days, rounded to the hour.
+        assert [(r[0], r[1], str(r[2]), r[3], r[4]) for r in months] == [
+            (-1, "claim", "2026-03-01", 10, 1),
+            (-1, "claim", "2026-03-01", 30, 1),
+            (-1, "resolve", "2026-03-01", 2880, 1),
+            (1, "claim", "2026-03-01", 10, 1),
+            (1, "claim", "2026-03-01", 30, 1),
+            (1, "resolve", "2026-03-01", 2880, 1),
+        ]
+        opened = session.execute(
+            sa.text("SELECT area_id, status, reports FROM report_open_counts ORDER BY area_id")
+        ).all()
+        assert [tuple(row) for row in opened] == [(-1, "in_progress", 1), (1, "in_progress", 1)]
+        own = session.execute(
+            sa.text(
+                "SELECT area_id, month, filed, resolved FROM report_month_counts "
+                "WHERE scope = 'o' ORDER BY area_id, month"
+            )
+        ).all()
+        assert [(r[0], str(r[1]), r[2], r[3]) for r in own] == [
+            (0, "2026-04-01", 1, 0),
+            (1, "2026-03-01", 2, 0),
+            (1, "2026-04-01", 0, 1),
+        ]
         assert count_mismatches(session.connection()) == []
         stats = report_stats(session, area_id=None, since=None, until=None)
     assert (stats.total, stats.claimed, stats.resolved) == (3, 2, 1)

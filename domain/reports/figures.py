@@ -10,13 +10,11 @@ instead of reading reports.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     Table,
-    cast,
     event,
     func,
     inspect,
@@ -28,19 +26,33 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.sql import ColumnElement
 
+from domain.areas.models import Area
+from domain.reports.minutes import (
+    add_minutes,
+    chain,
+    day_of,
+    minute_mismatches,
+    minutes_of,
+    rebuild_minutes,
+    utc_day,
+)
 from domain.reports.models import NO_AREA, Report, ReportDayCount, Status
+from domain.reports.months import add_months, month_mismatches, months_of, rebuild_months
+from domain.reports.open_counts import add_open, open_mismatches, open_of, rebuild_open
 
 Key = tuple[date, int, str, str]  # day, area_id (NO_AREA for none), category, status
-_TRACKED = ("created_at", "closed_at", "area_id", "category", "status")
+_TRACKED = (
+    "created_at",
+    "closed_at",
+    "area_id",
+    "category",
+    "status",
+    "claim_minutes",
+    "resolve_minutes",
+)
 COUNTS: Table = ReportDayCount.__table__  # type: ignore[attr-defined]
 REPORTS: Table = Report.__table__  # type: ignore[attr-defined]
-
-
-def utc_day(moment: datetime) -> date:
-    """The UTC calendar day of a moment."""
-    return moment.astimezone(UTC).date()
 
 
 def _counts_of(values: dict[str, Any]) -> Counter[tuple[Key, str]]:
@@ -74,23 +86,56 @@ def _counted_change(report: Report) -> bool:
 
 
 def _on_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
-    """Move the daily counts of the reports this flush creates, changes or deletes."""
+    """Move the daily, month, minute and open counts of the reports this flush creates, changes or deletes."""
+    if any(
+        isinstance(o, Area) and inspect(o).attrs["parent_id"].history.has_changes()
+        for o in session.dirty
+    ):
+        # An area moved: the reports below it now count under other areas above. Rare (an
+        # admin's correction), so the minute counts are recounted, after this flush.
+        session.info["recount_minutes"] = True
     reports_new = [o for o in session.new if isinstance(o, Report)]
     reports_changed = [o for o in session.dirty if isinstance(o, Report) and _counted_change(o)]
     reports_gone = [o for o in session.deleted if isinstance(o, Report)]
     if not (reports_new or reports_changed or reports_gone):
         return
     delta: Counter[tuple[Key, str]] = Counter()
+    minutes: Counter[tuple[Any, ...]] = Counter()
+    opened: Counter[tuple[int, str]] = Counter()
+    monthly: Counter[tuple[Any, ...]] = Counter()
     connection = session.connection()
+    areas: dict[int, list[int]] = {}
     for report in reports_new:
-        delta.update(_counts_of(_current(report)))
+        now = _current(report)
+        delta.update(_counts_of(now))
+        minutes.update(minutes_of(now, chain(connection, now["area_id"], areas)))
+        opened.update(open_of(now, chain(connection, now["area_id"], areas)))
+        monthly.update(months_of(now, chain(connection, now["area_id"], areas)))
     for report in reports_changed + reports_gone:
         before = _stored(connection, report.id) if report.id is not None else None
         if before is not None:
             delta.subtract(_counts_of(before))
+            minutes.subtract(minutes_of(before, chain(connection, before["area_id"], areas)))
+            opened.subtract(open_of(before, chain(connection, before["area_id"], areas)))
+            monthly.subtract(months_of(before, chain(connection, before["area_id"], areas)))
         if report in reports_changed:
-            delta.update(_counts_of(_current(report)))
+            now = _current(report)
+            delta.update(_counts_of(now))
+            minutes.update(minutes_of(now, chain(connection, now["area_id"], areas)))
+            opened.update(open_of(now, chain(connection, now["area_id"], areas)))
+            monthly.update(months_of(now, chain(connection, now["area_id"], areas)))
     add_counts(connection, delta)
+    add_minutes(connection, minutes)
+    add_open(connection, opened)
+    add_months(connection, monthly)
+
+
+def _after_flush(session: OrmSession, _context: Any) -> None:
+    """Recount the counts kept under areas above when an area moved in this flush."""
+    if session.info.pop("recount_minutes", False):
+        rebuild_minutes(session.connection())
+        rebuild_open(session.connection())
+        rebuild_months(session.connection())
 
 
 def add_counts(connection: Connection, delta: Counter[tuple[Key, str]]) -> None:
@@ -122,14 +167,7 @@ def add_counts(connection: Connection, delta: Counter[tuple[Key, str]]) -> None:
 
 
 event.listen(OrmSession, "before_flush", _on_flush)
-
-
-def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """SQL for the UTC day of a stored time, as the daily counts store it."""
-    if dialect == "sqlite":
-        return func.date(column)  # SQLite holds UTC wall times
-    # Written out, not bound: GROUP BY must see the very expression SELECT has.
-    return cast(func.timezone(literal_column("'UTC'"), column), Date)
+event.listen(OrmSession, "after_flush", _after_flush)
 
 
 def recount(dialect: str) -> Any:
@@ -168,7 +206,10 @@ def recount(dialect: str) -> Any:
 
 
 def rebuild_counts(connection: Connection) -> None:
-    """Fill the daily counts from the reports, replacing what they held."""
+    """Fill the daily, month, minute and open counts from the reports, replacing what they held."""
+    rebuild_minutes(connection)
+    rebuild_open(connection)
+    rebuild_months(connection)
     connection.execute(COUNTS.delete())
     connection.execute(
         COUNTS.insert().from_select(
@@ -179,7 +220,7 @@ def rebuild_counts(connection: Connection) -> None:
 
 
 def count_mismatches(connection: Connection, *, limit: int = 20) -> list[tuple[Any, ...]]:
-    """Daily counts that differ from a full recount of the reports; empty when they agree."""
+    """Daily, month, minute and open counts that differ from a full recount; empty when they agree."""
     kept = select(
         COUNTS.c.day,
         COUNTS.c.area_id,
@@ -192,4 +233,7 @@ def count_mismatches(connection: Connection, *, limit: int = 20) -> list[tuple[A
     missing = select(truth.except_(kept).subquery())
     extra = select(kept.except_(truth).subquery())
     wrong = union_all(missing, extra).limit(limit)
-    return [tuple(row) for row in connection.execute(wrong)]
+    found = [tuple(row) for row in connection.execute(wrong)]
+    found += minute_mismatches(connection, limit=limit)
+    found += month_mismatches(connection, limit=limit)
+    return found + open_mismatches(connection, limit=limit)

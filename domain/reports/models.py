@@ -42,6 +42,11 @@ class Source(StrEnum):
     GROUP = "group"  # /report in a community group
 
 
+# The open statuses (triage.OPEN) as written in the partial index of the queue, and in the
+# queries that must name it word for word for SQLite to use that index.
+OPEN_WHERE = "status IN ('in_progress', 'new')"
+
+
 class Report(SQLModel, table=True):
     """A resident's report. Who filed it is a person id: their identity lives sealed elsewhere."""
 
@@ -59,6 +64,16 @@ class Report(SQLModel, table=True):
         # alone (no report row is read to find the times to claim and to resolve).
         Index(
             "ix_reports_area_figures", "area_id", "created_at", "claim_minutes", "resolve_minutes"
+        ),
+        # /queue's page: the open reports in queue order (urgent ones, then the others, oldest
+        # first), walked until the page is full instead of sorting a province's open reports.
+        Index(
+            "ix_reports_open_queue",
+            "urgent",
+            "created_at",
+            "id",
+            sqlite_where=text(OPEN_WHERE),
+            postgresql_where=text(OPEN_WHERE),
         ),
         # Reports resolved in a period (the chart's second bars, at the ends of months).
         Index("ix_reports_status_closed_at", "status", "closed_at", "area_id"),
@@ -155,6 +170,66 @@ class ReportDayCount(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(16), primary_key=True))
     filed: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by created_at
     resolved: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by closed_at
+
+
+EVERYWHERE = -1  # the area_id of minute counts of every report, whatever its area
+DAY, MONTH = "d", "m"  # the units of the minute counts: a UTC day, a UTC month
+
+
+class ReportMinuteCount(SQLModel, table=True):
+    """Reports filed in a UTC day or month whose time to claim (or resolve) rounds to a bucket.
+
+    Each report counts under its area, every area above it and EVERYWHERE, so that a median
+    of any area over any period walks a few hundred buckets per month instead of its reports.
+    Kept in the same transaction as every change of a report (domain/reports/figures.py).
+    """
+
+    __tablename__ = "report_minute_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    unit: str = Field(sa_column=Column(String(1), primary_key=True))  # DAY or MONTH
+    kind: str = Field(sa_column=Column(String(8), primary_key=True))  # claim or resolve
+    start: date = Field(sa_column=Column(Date, primary_key=True))  # the day, or the 1st
+    bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+
+
+OWN, UNDER = "o", "u"  # month counts of an area's own reports; of those under it too
+
+
+class ReportMonthCount(SQLModel, table=True):
+    """Reports filed in a UTC month, and reports resolved in it, under an area or its own.
+
+    UNDER rows count by category and status every report of the area and those below it
+    (and EVERYWHERE every report); OWN rows (category and status "") count the area's own.
+    A long period adds up a few rows per month of the asked area, and one per area below it.
+    """
+
+    __tablename__ = "report_month_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    scope: str = Field(sa_column=Column(String(1), primary_key=True))  # OWN or UNDER
+    month: date = Field(sa_column=Column(Date, primary_key=True))  # the 1st, UTC
+    category: str = Field(sa_column=Column(String(16), primary_key=True))
+    status: str = Field(sa_column=Column(String(16), primary_key=True))
+    filed: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by created_at
+    resolved: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by closed_at
+
+
+class ReportOpenCount(SQLModel, table=True):
+    """How many reports of an area (with those below it) are in an open status now.
+
+    Kept in the same transaction as every change of a report, under the same areas as the
+    minute counts, so that /queue says how many are open without counting them.
+    """
+
+    __tablename__ = "report_open_counts"
+
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    status: str = Field(sa_column=Column(String(16), primary_key=True))
+    reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
 class Evidence(SQLModel, table=True):

@@ -8,13 +8,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import Integer, String, cast, func, literal, null, union_all
 from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
 from domain.areas.service import subtree
-from domain.reports.figures import COUNTS, REPORTS, utc_day
-from domain.reports.models import NO_AREA, Category, Status
+from domain.reports.figures import COUNTS, REPORTS
+from domain.reports.minutes import KINDS, MINUTES, bucket_sql, median_of, month_of, utc_day
+from domain.reports.models import (
+    DAY,
+    EVERYWHERE,
+    MONTH,
+    NO_AREA,
+    OWN,
+    UNDER,
+    Category,
+    Status,
+)
+from domain.reports.months import MONTHS
 
 
 @dataclass(frozen=True)
@@ -83,32 +94,51 @@ def _areas(area_id: int | None) -> Any:
 def _tally(
     session: Session,
     *,
+    area_id: int | None,
     ids: Any,
     since: datetime | None,
     until: datetime | None,
-    resolved: bool = False,
-) -> Iterator[tuple[int, str, str, int]]:
-    """Reports filed (or resolved) in [since, until), by area id, category and status.
+) -> Iterator[tuple[int | None, str | None, str | None, int]]:
+    """Reports filed in [since, until): rows of (area id, category, status, how many).
 
-    Whole UTC days are added up from the daily counts, the ends of the period counted from
-    the reports: the answer has a row per area, category and status, however many reports,
-    and is streamed, so that callers hold their sums, not the rows.
+    Whole UTC months are added up from the month counts: the asked area's UNDER rows by
+    category and status (area None), and each area's OWN rows (category and status None).
+    The days left at their ends are added up from the daily counts, the pieces of days at
+    the ends of the period counted from the reports (area, category and status all given).
+    The answer has a row per area, category and status, however many reports, and is
+    streamed, so that callers hold their sums, not the rows.
     """
     days, edges = _split(since, until)
-    counts = COUNTS.c
-    reports = REPORTS.c
+    months, runs = _months(days) if days is not None else (None, [])
+    counts, monthly, reports = COUNTS.c, MONTHS.c, REPORTS.c
+    no_area, no_text = cast(null(), Integer), cast(null(), String)
     parts = []
-    if days is not None:
-        amount = counts.resolved if resolved else counts.filed
-        query = select(counts.area_id, counts.category, counts.status, amount.label("n"))
-        if days[0] is not None:
-            query = query.where(counts.day >= days[0])
-        if days[1] is not None:
-            query = query.where(counts.day < days[1])
+    if months is not None:
+        first, last = months
+        within = [monthly.month >= first] if first is not None else []
+        within += [monthly.month < last] if last is not None else []
+        parts.append(
+            select(no_area, monthly.category, monthly.status, monthly.filed.label("n")).where(
+                monthly.area_id == (EVERYWHERE if area_id is None else area_id),
+                monthly.scope == UNDER,
+                *within,
+            )
+        )
+        own = select(monthly.area_id, no_text, no_text, monthly.filed).where(
+            monthly.scope == OWN, *within
+        )
+        if ids is not None:
+            own = own.where(monthly.area_id.in_(ids))
+        parts.append(own)
+    for first, last in runs:
+        query = select(counts.area_id, counts.category, counts.status, counts.filed.label("n"))
+        if first is not None:
+            query = query.where(counts.day >= first)
+        if last is not None:
+            query = query.where(counts.day < last)
         if ids is not None:
             query = query.where(counts.area_id.in_(ids))
         parts.append(query)
-    moment = reports.closed_at if resolved else reports.created_at
     for start, end in edges:
         query = select(
             func.coalesce(reports.area_id, NO_AREA).label("area_id"),
@@ -116,37 +146,109 @@ def _tally(
             reports.status,
             literal(1).label("n"),
         )
-        if resolved:
-            query = query.where(reports.status == Status.RESOLVED.value)
         if start is not None:
-            query = query.where(moment >= start)
+            query = query.where(reports.created_at >= start)
         if end is not None:
-            query = query.where(moment < end)
+            query = query.where(reports.created_at < end)
         if ids is not None:
             query = query.where(reports.area_id.in_(ids))
         parts.append(query)
+    if not parts:
+        return
     both = union_all(*parts).subquery()
-    grouped = (
-        select(both.c.area_id, both.c.category, both.c.status, func.sum(both.c.n))
-        .group_by(both.c.area_id, both.c.category, both.c.status)
-        .having(func.sum(both.c.n) != 0)
-    )
-    for a, c, s, n in session.execute(grouped.execution_options(yield_per=1000)):
-        yield int(a), str(c), str(s), int(n)
+    a, c, t, n = both.c
+    grouped = select(a, c, t, func.sum(n)).group_by(a, c, t).having(func.sum(n) != 0)
+    for area, category, status, amount in session.execute(
+        grouped.execution_options(yield_per=1000)
+    ):
+        yield (
+            None if area is None else int(area),
+            None if category is None else str(category),
+            None if status is None else str(status),
+            int(amount),
+        )
 
 
-def _median(session: Session, column: Any, *, scope: list[Any]) -> tuple[int, float | None]:
-    """How many reports of the scope have a value in the column, and their median, in SQL."""
-    present = [*scope, column.is_not(None)]
-    count = int(session.execute(select(func.count()).where(*present)).scalar_one())
-    if count == 0:
-        return 0, None
-    # The middle value, or the two middle ones: the database sorts, Python sees two numbers.
-    middle = (select(column).where(*present).order_by(column).offset((count - 1) // 2)).limit(
-        2 - count % 2
-    )
-    values = [float(v) for v in session.execute(middle).scalars()]
-    return count, sum(values) / len(values)
+def _months(
+    days: tuple[date | None, date | None],
+) -> tuple[tuple[date | None, date | None] | None, list[tuple[date | None, date | None]]]:
+    """Whole UTC days as whole months (None: none) and the runs of days left at their ends."""
+    first, last = days
+    m0 = None if first is None else first if first.day == 1 else _next_month(first)
+    m1 = None if last is None else month_of(last)
+    if m0 is not None and m1 is not None and m0 >= m1:
+        return None, [days]
+    runs: list[tuple[date | None, date | None]] = []
+    if first is not None and m0 is not None and first < m0:
+        runs.append((first, m0))
+    if last is not None and m1 is not None and m1 < last:
+        runs.append((m1, last))
+    return (m0, m1), runs
+
+
+def _next_month(day: date) -> date:
+    """The first of the month after a day's."""
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _medians(
+    session: Session,
+    *,
+    area_id: int | None,
+    ids: Any,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, tuple[int, float | None]]:
+    """Per kind (claim, resolve): how many reports of the period have the time, and its median.
+
+    Whole months and days are read from the minute counts of the area itself (which hold its
+    descendants), a few hundred buckets each; the pieces of days at the ends from the reports.
+    """
+    days, edges = _split(since, until)
+    counted = MINUTES.c
+    area_key = EVERYWHERE if area_id is None else area_id
+    parts = []
+    if days is not None:
+        months, runs = _months(days)
+        spans = [(MONTH, months)] if months is not None else []
+        spans += [(DAY, run) for run in runs]
+        for unit, (first, last) in spans:
+            query = select(counted.kind, counted.bucket, counted.reports.label("n")).where(
+                counted.area_id == area_key,
+                counted.unit == unit,
+                counted.kind.in_(list(KINDS)),
+            )
+            if first is not None:
+                query = query.where(counted.start >= first)
+            if last is not None:
+                query = query.where(counted.start < last)
+            parts.append(query)
+    reports = REPORTS.c
+    dialect = session.get_bind().dialect.name
+    for start, end in edges:
+        for kind, name in KINDS.items():
+            column = getattr(reports, name)
+            query = select(
+                literal(kind).label("kind"),
+                bucket_sql(column, dialect).label("bucket"),
+                literal(1).label("n"),
+            ).where(column.is_not(None))
+            if start is not None:
+                query = query.where(reports.created_at >= start)
+            if end is not None:
+                query = query.where(reports.created_at < end)
+            if ids is not None:
+                query = query.where(reports.area_id.in_(ids))
+            parts.append(query)
+    buckets: dict[str, list[tuple[int, int]]] = {kind: [] for kind in KINDS}
+    if parts:
+        both = union_all(*parts).subquery()
+        grouped = select(both.c.kind, both.c.bucket, func.sum(both.c.n)).group_by(
+            both.c.kind, both.c.bucket
+        )
+        for kind, value, n in session.execute(grouped):
+            buckets[str(kind)].append((int(value), int(n)))
+    return {kind: median_of(pairs) for kind, pairs in buckets.items()}
 
 
 def report_stats(
@@ -156,16 +258,20 @@ def report_stats(
 
     Time to claim runs from filing to a report's first claim ever (an unclaim keeps it); time
     to resolve to its resolution, over the reports resolved now. Both are kept on the report
-    when they happen (`claim_minutes`, `resolve_minutes`); their medians are read in SQL.
+    when they happen (`claim_minutes`, `resolve_minutes`); their medians are those of the
+    times rounded to their bucket (domain/reports/minutes.py), read from the minute counts.
     """
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     per_area: Counter[int] = Counter()
     ids = _areas(area_id)
-    for area, category, status, n in _tally(session, ids=ids, since=since, until=until):
-        categories[category] += n
-        statuses[status] += n
-        per_area[area] += n
+    tally = _tally(session, area_id=area_id, ids=ids, since=since, until=until)
+    for area, category, status, n in tally:
+        if category is not None and status is not None:
+            categories[category] += n
+            statuses[status] += n
+        if area is not None:
+            per_area[area] += n
     by_category = {c.value: categories.pop(c.value, 0) for c in Category} | dict(categories)
     by_status = {s.value: statuses.pop(s.value, 0) for s in Status} | dict(statuses)
     named = {
@@ -186,16 +292,8 @@ def report_stats(
         ),
         key=lambda a: (-a.count, a.code or ""),
     )
-    reports = REPORTS.c
-    scope: list[Any] = []
-    if ids is not None:
-        scope.append(reports.area_id.in_(ids))
-    if since is not None:
-        scope.append(reports.created_at >= since)
-    if until is not None:
-        scope.append(reports.created_at < until)
-    claimed, to_claim = _median(session, reports.claim_minutes, scope=scope)
-    resolved, to_resolve = _median(session, reports.resolve_minutes, scope=scope)
+    medians = _medians(session, area_id=area_id, ids=ids, since=since, until=until)
+    (claimed, to_claim), (resolved, to_resolve) = medians["claim"], medians["resolve"]
     return ReportStats(
         total=sum(by_status.values()),
         by_category=by_category,
@@ -236,19 +334,7 @@ def monthly_counts(
         if days is not None and days[0] is not None and days[1] is not None
     ]
     if whole:
-        counts = COUNTS.c
-        query = (
-            select(counts.day, func.sum(counts.filed), func.sum(counts.resolved))
-            .where(counts.day >= min(w[0] for w in whole), counts.day < max(w[1] for w in whole))
-            .group_by(counts.day)
-        )
-        if ids is not None:
-            query = query.where(counts.area_id.in_(ids))
-        for day, day_filed, day_resolved in session.execute(query):
-            for first, last, month in whole:
-                if first <= day < last:
-                    filed[month] += int(day_filed)
-                    resolved[month] += int(day_resolved)
+        _add_whole_days(session, area_id=area_id, ids=ids, whole=whole, into=(filed, resolved))
     pieces = [(i, a, b) for i, (_days, edges) in enumerate(splits) for a, b in edges]
     for into, is_resolved in ((filed, False), (resolved, True)):
         for month, n in _counted_pieces(session, ids=ids, pieces=pieces, resolved=is_resolved):
@@ -257,6 +343,79 @@ def monthly_counts(
         MonthCount(month_start=start, filed=filed[i], resolved=resolved[i])
         for i, start in enumerate(starts)
     ]
+
+
+def _add_whole_days(
+    session: Session,
+    *,
+    area_id: int | None,
+    ids: Any,
+    whole: list[tuple[date, date, int]],
+    into: tuple[list[int], list[int]],
+) -> None:
+    """Add the reports filed and resolved on each chart month's whole UTC days to its bars.
+
+    A zone's month is a UTC month give or take a day at each end: the UTC months that cover
+    its days are read from the month counts of the area itself (a few dozen rows each), the
+    days outside its span taken back from the daily counts, instead of adding up every
+    day of every area below it.
+    """
+    counted, daily = MONTHS.c, COUNTS.c
+    covers: dict[int, tuple[date, date]] = {}
+    plain: list[tuple[date, date, int]] = []
+    for first, last, bar in whole:
+        start, end = month_of(first), _next_month(month_of(last - timedelta(days=1)))
+        if (first - start).days + (end - last).days <= 3:
+            covers[bar] = (start, end)
+        else:
+            plain.append((first, last, bar))
+    if covers:
+        query = (
+            select(counted.month, func.sum(counted.filed), func.sum(counted.resolved))
+            .where(
+                counted.area_id == (EVERYWHERE if area_id is None else area_id),
+                counted.scope == UNDER,
+                counted.month >= min(c[0] for c in covers.values()),
+                counted.month < max(c[1] for c in covers.values()),
+            )
+            .group_by(counted.month)
+        )
+        for month, month_filed, month_resolved in session.execute(query):
+            for bar, (start, end) in covers.items():
+                if start <= month < end:
+                    into[0][bar] += int(month_filed)
+                    into[1][bar] += int(month_resolved)
+    # The days to take back (outside a covered month's span), and the days to add.
+    back = {
+        bar: [(start, first), (last, end)]
+        for first, last, bar in whole
+        if bar in covers
+        for start, end in [covers[bar]]
+    }
+    ranges = [r for spans in back.values() for r in spans if r[0] < r[1]]
+    ranges += [(first, last) for first, last, _bar in plain]
+    if not ranges:
+        return
+    # One range each (an OR of ranges makes SQLite walk the whole table in day order).
+    parts = []
+    for a, b in ranges:
+        part = select(daily.day, daily.filed, daily.resolved).where(daily.day >= a, daily.day < b)
+        if ids is not None:
+            part = part.where(daily.area_id.in_(ids))
+        parts.append(part)
+    every = union_all(*parts).subquery()
+    query = select(every.c.day, func.sum(every.c.filed), func.sum(every.c.resolved)).group_by(
+        every.c.day
+    )
+    for day, day_filed, day_resolved in session.execute(query):
+        for bar, spans in back.items():
+            if any(a <= day < b for a, b in spans):
+                into[0][bar] -= int(day_filed)
+                into[1][bar] -= int(day_resolved)
+        for first, last, bar in plain:
+            if first <= day < last:
+                into[0][bar] += int(day_filed)
+                into[1][bar] += int(day_resolved)
 
 
 def _counted_pieces(

@@ -2,7 +2,9 @@
 
 Statistics read figures kept when they happen instead of loading reports: the minutes to the
 first claim and to the resolution on each report, and reports filed and resolved per UTC day
-by area, category and status. Both are backfilled from the existing reports and timelines.
+by area, category and status (and per UTC month, under each area above too), reports per bucket of their times to claim and resolve
+per UTC day and month by area (and every area above it), and the open reports per area
+(and every area above it). All are backfilled from the existing reports and timelines.
 Indexes serve the lists by area, status and category, the chart and the overdue sweep.
 
 Revision ID: 0009
@@ -26,6 +28,7 @@ depends_on: str | Sequence[str] | None = None
 
 BATCH = 5000
 OVERDUE = "escalated_at IS NULL"
+OPEN_QUEUE = "status IN ('in_progress', 'new')"
 
 
 def upgrade() -> None:
@@ -42,6 +45,45 @@ def upgrade() -> None:
         ),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "report_minute_counts",
+        sa.Column("area_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("unit", sa.String(length=1), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("reports", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "area_id", "unit", "kind", "start", "bucket", name=op.f("pk_report_minute_counts")
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_month_counts",
+        sa.Column("area_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("scope", sa.String(length=1), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("filed", sa.Integer(), nullable=False),
+        sa.Column("resolved", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "area_id",
+            "scope",
+            "month",
+            "category",
+            "status",
+            name=op.f("pk_report_month_counts"),
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_open_counts",
+        sa.Column("area_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("reports", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("area_id", "status", name=op.f("pk_report_open_counts")),
+    )
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claim_minutes", sa.Float(), nullable=True))
         batch_op.add_column(sa.Column("resolve_minutes", sa.Float(), nullable=True))
@@ -54,6 +96,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_reports_status_id", ["status", "id"], unique=False)
         batch_op.create_index(
             "ix_reports_category_created_at", ["category", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            "ix_reports_open_queue",
+            ["urgent", "created_at", "id"],
+            unique=False,
+            sqlite_where=sa.text(OPEN_QUEUE),
+            postgresql_where=sa.text(OPEN_QUEUE),
         )
         batch_op.create_index(
             "ix_reports_status_closed_at", ["status", "closed_at", "area_id"], unique=False
@@ -123,6 +172,7 @@ def downgrade() -> None:
             "ix_reports_resolve_overdue",
             "ix_reports_claim_overdue",
             "ix_reports_status_closed_at",
+            "ix_reports_open_queue",
             "ix_reports_category_created_at",
             "ix_reports_status_id",
             "ix_reports_area_figures",
@@ -131,4 +181,7 @@ def downgrade() -> None:
             batch_op.drop_index(name)
         batch_op.drop_column("resolve_minutes")
         batch_op.drop_column("claim_minutes")
+    op.drop_table("report_open_counts")
+    op.drop_table("report_month_counts")
+    op.drop_table("report_minute_counts")
     op.drop_table("report_daily_counts")

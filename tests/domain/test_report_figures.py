@@ -17,7 +17,9 @@ from bot.triage.stats import CHART_MONTHS, count_figures, read_period
 from core.db import Database
 from domain.areas.models import Area
 from domain.reports.figures import count_mismatches
+from domain.reports.minutes import bucket
 from domain.reports.models import Category, Report, ReportEvent, Status
+from domain.reports.open_counts import OPEN_STATUSES
 from domain.reports.stats import (
     AreaCount,
     MonthCount,
@@ -26,7 +28,7 @@ from domain.reports.stats import (
     monthly_counts,
     report_stats,
 )
-from domain.reports.triage import Move, MoveRefused, Officer, allowed, apply_move
+from domain.reports.triage import OPEN, Move, MoveRefused, Officer, allowed, apply_move
 from tests.factories import make_area, make_report
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -126,13 +128,14 @@ def recounted(
         for r in in_scope(session, scope)
         if (since is None or r.created_at >= since) and (until is None or r.created_at < until)
     ]
+    # The published median is that of the times rounded to their bucket.
     to_claim = [
-        (claims[r.id] - r.created_at).total_seconds() / 60
+        bucket((claims[r.id] - r.created_at).total_seconds() / 60)
         for r in chosen
         if r.id is not None and r.id in claims
     ]
     to_resolve = [
-        (r.closed_at - r.created_at).total_seconds() / 60
+        bucket((r.closed_at - r.created_at).total_seconds() / 60)
         for r in chosen
         if r.status == Status.RESOLVED.value and r.closed_at is not None
     ]
@@ -156,8 +159,8 @@ def recounted(
         ),
         claimed=len(to_claim),
         resolved=len(to_resolve),
-        median_minutes_to_claim=median(to_claim) if to_claim else None,
-        median_minutes_to_resolve=median(to_resolve) if to_resolve else None,
+        median_minutes_to_claim=float(median(to_claim)) if to_claim else None,
+        median_minutes_to_resolve=float(median(to_resolve)) if to_resolve else None,
     )
 
 
@@ -191,7 +194,14 @@ def area_id_of(session: Session, code: str | None) -> int | None:
 def wipe(db: Database) -> None:
     """An empty history for the next example."""
     with db.session() as session:
-        for table in ("report_events", "reports", "report_daily_counts"):
+        for table in (
+            "report_events",
+            "reports",
+            "report_daily_counts",
+            "report_minute_counts",
+            "report_open_counts",
+            "report_month_counts",
+        ):
             session.execute(text(f"DELETE FROM {table}"))
 
 
@@ -236,3 +246,29 @@ def test_stats_stats_days_and_the_chart_equal_a_recount_of_random_histories(
             monthly_counts(session, area_id=area_id, months=CHART_MONTHS, until=NOW, zone=ZONE)
         )
         assert list(chart) == months_recounted(session, scope=scope)
+
+
+def test_times_round_to_the_minute_five_minutes_and_the_hour_as_shown() -> None:
+    assert [bucket(m) for m in (-3, 0.4, 0.5, 44.6, 59.4)] == [0, 0, 1, 45, 59]
+    assert [bucket(m) for m in (59.6, 62.4, 62.5, 97, 1437.4)] == [60, 60, 65, 95, 1435]
+    assert [bucket(m) for m in (1437.5, 1469.4, 1470, 2880)] == [1440, 1440, 1500, 2880]
+
+
+def test_moving_an_area_moves_its_reports_minutes_to_the_areas_above(db: Database) -> None:
+    wipe(db)
+    with db.session() as session:
+        build(session, [Filed("SL-TH-T3", "theft", 600, [(Move.CLAIM, 25)])])
+    with db.session() as session:
+        ward = session.exec(select(Area).where(col(Area.code) == "SL-TH")).one()
+        ward.parent_id = session.exec(select(Area.id).where(col(Area.code) == "HP")).one()
+        session.add(ward)
+    with db.reading() as session:
+        assert count_mismatches(session.connection()) == []
+        moved = report_stats(session, area_id=area_id_of(session, "HP"), since=None, until=None)
+        left = report_stats(session, area_id=area_id_of(session, "SL"), since=None, until=None)
+    assert (moved.claimed, moved.median_minutes_to_claim) == (1, 25.0)
+    assert (left.claimed, left.median_minutes_to_claim) == (0, None)
+
+
+def test_the_open_counts_count_the_statuses_triage_calls_open() -> None:
+    assert sorted(s.value for s in OPEN) == OPEN_STATUSES
