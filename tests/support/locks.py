@@ -16,7 +16,8 @@ def writer_holding_the_lock(url: str) -> Iterator[None]:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         assert parsed.database is not None
-        connection = sqlite3.connect(parsed.database, isolation_level=None, timeout=0)
+        # The service's own loops write now and then: wait for their commit to take the lock.
+        connection = sqlite3.connect(parsed.database, isolation_level=None, timeout=15)
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("UPDATE reports SET text = text || '!'")
         try:
