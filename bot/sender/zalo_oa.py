@@ -16,6 +16,7 @@ from bot.sender.outcomes import (
 )
 from bot.zalo_oa.client import (
     MAX_TEXT,
+    RATE_LIMITED,
     TOKEN_REFUSED,
     ZaloOaApiError,
     ZaloOaAuthError,
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 ZALO_OA_PER_SECOND = 30.0
 # Error -32 (over the app's rate) says nothing about when: wait this long before that chat's next.
 ZALO_OA_RETRY_SECONDS = 5.0
-RATE_LIMITED = -32
 # Consultation messages reach only people who wrote to the OA within 7 days.
 OUTSIDE_WINDOW = frozenset({-230, -232})
 

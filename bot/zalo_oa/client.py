@@ -20,6 +20,7 @@ REFRESH_AHEAD = timedelta(minutes=5)
 DEFAULT_LIFETIME = 3600  # seconds, when Zalo's expires_in is missing or unreadable
 # A send answered with these has met a revoked or expired access token: refresh, try again.
 TOKEN_REFUSED = frozenset({-216, -220})
+RATE_LIMITED = -32  # the application's requests a minute are spent; Zalo says not when
 
 
 class ZaloOaApiError(Exception):

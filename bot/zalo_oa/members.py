@@ -6,15 +6,13 @@ import asyncio
 import logging
 from datetime import datetime
 
-from bot.zalo_oa.client import ZaloOaApiError, ZaloOaClient, ZaloOaNetworkError
+from bot.zalo_oa.client import RATE_LIMITED, ZaloOaApiError, ZaloOaClient, ZaloOaNetworkError
 from bot.zalo_oa.groups import get_group
 from core.db import Database, utcnow
 from domain.chats.members import groups_to_count, save_member_counts
 from domain.chats.models import Channel
 
 log = logging.getLogger(__name__)
-
-RATE_LIMITED = -32  # the application's requests a minute are spent
 
 
 async def count_oa_members(
