@@ -47,7 +47,10 @@ async def ward(
     platforms: tuple[FakeTelegram, FakeZalo],
 ) -> AsyncIterator[Running]:
     """The service with Telegram, the Zalo Bot and the OA on, and the wards of Sơn La."""
-    settings = make_settings(database_url, tmp_path, **with_platforms(platforms), **with_oa(oa))
+    # No quiet hours: the broadcasts here must go whatever the hour the suite runs.
+    settings = make_settings(
+        database_url, tmp_path, quiet_hours="", **with_platforms(platforms), **with_oa(oa)
+    )
     async with serving(settings) as running:
         make_wards(running.db)
         yield running
@@ -160,7 +163,7 @@ async def test_scheduled_broadcast_reaches_oa_groups_and_an_expired_one_stops(
     with ward.db.session() as session:  # linked while its package still ran
         link(session, channel="zalo-oa", chat_id="gmf_3003", area="SL-CA", role="community")
     text = "Công an phường Chiềng An: không chuyển tiền cho người tự xưng công an."
-    send_at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    send_at = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
     created = await ward.client.post(
         "/api/v1/broadcasts",
         json={"text": text, "areas": ["SL-CA"], "send_at": send_at, "channels": ["zalo-oa"]},
@@ -188,7 +191,7 @@ async def test_a_runs_reach_counts_the_members_of_oa_groups_asked_at_most_daily(
     assert await count_oa_members(ward.db, client) == 0  # counted today already
     assert len([c for c in oa.calls if c.path.endswith("/getgroup")]) == asked
     text = "Công an phường Chiềng An: cảnh giác với cuộc gọi giả danh công an."
-    send_at = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
+    send_at = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
     created = await ward.client.post(
         "/api/v1/broadcasts",
         json={"text": text, "areas": ["SL-CA"], "send_at": send_at, "channels": ["zalo-oa"]},
