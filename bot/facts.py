@@ -14,6 +14,7 @@ from bot.broadcasting.buttons import is_broadcast_button
 from bot.commands import TRIAGE_COMMANDS, canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.evidence import EvidenceFetcher
+from bot.reporting.follow_up import captioned_report, followed_report
 from bot.triage.reads import asked_of, read_ahead
 from bot.turn import BotProfile, Facts, ReadAhead
 from bot.zalo_oa.facts import OaGroupFacts
@@ -63,7 +64,9 @@ class FactFinder:
         admin = None
         in_group = event.chat.kind == ChatKind.GROUP.value
         # Asked once: it decides both the admin question and whether media are copied.
-        files_by_reply = in_group and await self._may_file_by_reply(event)
+        files_by_reply = in_group and (
+            await self._may_file_by_reply(event) or await self._files_from_group(event)
+        )
         if (
             in_group
             and event.chat.channel == Channel.TELEGRAM.value
@@ -145,6 +148,22 @@ class FactFinder:
         return replies_to_bot and await asyncio.to_thread(
             self._is_community, event.chat.channel, event.chat.chat_id
         )
+
+    async def _files_from_group(self, event: Event) -> bool:
+        """A photo captioned /report, or a Zalo reporter's follow-up to their group report."""
+        if not isinstance(event, Media) or event.edited:
+            return False
+        if captioned_report(event) is not None:
+            return await asyncio.to_thread(
+                self._is_community, event.chat.channel, event.chat.chat_id
+            )
+        return await asyncio.to_thread(self._follows_a_report, event)
+
+    def _follows_a_report(self, event: Event) -> bool:
+        with self._db.reading() as session:
+            chat = get_chat(session, channel=event.chat.channel, chat_id=event.chat.chat_id)
+            found = followed_report(session, sealer=self._sealer, event=event, chat=chat)
+            return found is not None
 
     async def _person_writes_report(self, event: Event) -> bool:
         """In private, media are copied only into a draft or an answer to the police."""

@@ -13,6 +13,7 @@ from bot.events import (
     ChatMigrated,
     Command,
     Event,
+    Location,
     Media,
     MemberJoined,
     MemberLeft,
@@ -22,6 +23,7 @@ from bot.events import (
 from bot.linking import link_group
 from bot.reporting.adding import ADDING, continue_adding, start_adding
 from bot.reporting.dialogue import continue_report, open_draft, start_report
+from bot.reporting.follow_up import media_in_group
 from bot.reporting.group import reply_in_group, report_in_group
 from bot.reporting.status import tell_status
 from bot.subscribing.dialogue import STEPS as SUBSCRIBING
@@ -197,3 +199,5 @@ def _group(turn: Turn, event: Event) -> None:
         turn.answer_button(event.callback_id)
     elif isinstance(event, TextMessage | Media) and event.reply_to is not None and not event.edited:
         reply_in_group(turn)
+    elif isinstance(event, Media | Location):
+        media_in_group(turn)

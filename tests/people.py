@@ -82,9 +82,14 @@ class TelegramPerson:
         assert response.status_code == 200
 
     async def sends_photo(
-        self, file_id: str, *, caption: str | None = None, size: int = 1000
+        self,
+        file_id: str,
+        *,
+        caption: str | None = None,
+        size: int = 1000,
+        group: int | None = None,
     ) -> None:
-        """Send a photo (already registered on the fake with add_file)."""
+        """Send a photo (already registered on the fake with add_file), privately or in a group."""
         photo = [
             {
                 "file_id": file_id,
@@ -97,7 +102,12 @@ class TelegramPerson:
         content: dict[str, Any] = {"photo": photo}
         if caption:
             content["caption"] = caption
-        await self.running.post_telegram(self._message(None, **content))
+            if caption.startswith("/"):
+                command = caption.split()[0]
+                content["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": len(command)}
+                ]
+        await self.running.post_telegram(self._message(group, **content))
 
     async def shares_location(self, latitude: float, longitude: float) -> None:
         """Share a location privately."""

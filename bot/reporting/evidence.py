@@ -26,7 +26,7 @@ def remember_evidence(turn: Turn, data: dict[str, Any]) -> None:
         return
     stored, problem = turn.facts.evidence, turn.facts.evidence_problem
     if stored is None:
-        turn.reply(_problem_text(turn, problem))
+        turn.reply(problem_text(turn, problem))
         return
     items: list[dict[str, Any]] = data.setdefault("evidence", [])
     if len(items) >= MAX_EVIDENCE:
@@ -54,7 +54,8 @@ def stored_files(data: dict[str, Any]) -> list[tuple[str, StoredFile, str | None
     return files
 
 
-def _problem_text(turn: Turn, problem: str | None) -> str:
+def problem_text(turn: Turn, problem: str | None) -> str:
+    """Why a file could not be kept, in words the sender understands."""
     _ = turn._
     if problem == "too_large":
         return _(

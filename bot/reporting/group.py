@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 
 from sqlmodel import col, select
 
@@ -10,7 +11,7 @@ from bot.events import Media, TextMessage
 from bot.reporting import prompts
 from bot.reporting.adding import invite_link, is_zalo
 from bot.reporting.choices import guess_category
-from bot.reporting.evidence import stored_files
+from bot.reporting.evidence import problem_text, stored_files
 from bot.reporting.limits import over_limit
 from bot.reporting.police import route_report
 from bot.turn import Turn
@@ -27,6 +28,10 @@ from domain.reports.service import (
     get_report,
 )
 from domain.reports.urgency import is_emergency
+
+# On Zalo, which names no replied-to message, a reporter's posts in the group this soon after
+# their /report are added to it.
+FOLLOW_UP = timedelta(minutes=10)
 
 # Inside a sentence the resolver names no area, but scores a name it finds there whole, with
 # the diacritics as typed, at 0.8 or more.
@@ -52,7 +57,11 @@ def report_in_group(turn: Turn, text: str) -> Report | None:
             )
         return None
     text = text.strip()
-    if not text:
+    photo = isinstance(turn.event, Media) and turn.facts.evidence is not None
+    if not text and isinstance(turn.event, Media) and not photo:
+        turn.reply(problem_text(turn, turn.facts.evidence_problem), quote=True)
+        return None
+    if not text and not photo:  # a photo captioned "/report" alone is a report
         turn.reply(
             _(
                 "Type /report followed by what you saw, for example: /report a stranger on a motorbike without plates in lane 5. Or message me privately."
@@ -121,6 +130,13 @@ def _answer_in_group(turn: Turn, report: Report) -> None:
         text += "\n" + _("To add details or photos, message me privately: /add {code}").format(
             code=report.code
         )
+    if turn.event.chat.channel == Channel.ZALO_OA.value:
+        # The OA sees every post of its groups, but no event names the message it answers:
+        # the reporter's next posts stand in for replies.
+        text += "\n" + _(
+            "Photos, videos, files or a location you post in this group in the next "
+            "{minutes} minutes are added to it too."
+        ).format(minutes=int(FOLLOW_UP.total_seconds() // 60))
     enqueue(
         turn.session,
         channel=turn.event.chat.channel,

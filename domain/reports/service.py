@@ -157,6 +157,22 @@ def get_report(session: Session, *, code: str) -> Report | None:
     return session.exec(select(Report).where(col(Report.code) == normalize_code(code))).first()
 
 
+def latest_group_report(
+    session: Session, *, reporter_id: int, group_chat_id: int, since: datetime
+) -> Report | None:
+    """The newest report this person filed from this group since a moment, if any."""
+    return session.exec(
+        select(Report)
+        .where(
+            col(Report.reporter_id) == reporter_id,
+            col(Report.group_chat_id) == group_chat_id,
+            col(Report.created_at) >= since,
+        )
+        .order_by(col(Report.created_at).desc())
+        .limit(1)
+    ).first()
+
+
 def timeline(session: Session, *, report: Report) -> list[ReportEvent]:
     """A report's events, oldest first."""
     return list(

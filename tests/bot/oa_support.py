@@ -64,3 +64,11 @@ class OaPerson:
         )
         response = await post_oa(self.running, body)
         assert response.status_code == 200, response.text
+
+    async def shares_location(self, latitude: float, longitude: float, *, group: str) -> None:
+        """Share a place in a group; Zalo sends the coordinates as text."""
+        where = {"latitude": str(latitude), "longitude": str(longitude)}
+        attachments = [{"type": "location", "payload": {"coordinates": where}}]
+        body = group_event("user_send_group_location", group, self.user_id, attachments=attachments)
+        response = await post_oa(self.running, body)
+        assert response.status_code == 200, response.text

@@ -306,3 +306,24 @@ async def test_draft_expires_politely_and_the_next_message_gets_help(
     await handled(ward)
     assert queued(ward.db, "telegram", lan.user_id)[-1].startswith("Anh/chị có thể:\n/baocao")
     assert reports(ward.db) == []
+
+
+async def test_a_photo_captioned_report_in_a_group_files_a_report_with_it(
+    ward: Running, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _ = platforms
+    photo = b"\xff\xd8\xff\xe0" + b"xe-cho-go-lau" * 50
+    telegram.add_file("PHOTO-GROUP", photo, path="photos/file_31.jpg")
+    lan, other = TelegramPerson(ward), minh(ward)
+    await other.sends_photo("PHOTO-GROUP", caption="Ảnh con đường sáng nay", group=GROUP)
+    await lan.sends_photo("PHOTO-GROUP", caption="/report Xe chở gỗ lậu đi qua", group=GROUP)
+    await ward.settle()
+    [report] = reports(ward.db)  # the photo shared among neighbours files nothing
+    assert (report["text"], report["source"]) == ("Xe chở gỗ lậu đi qua", "group")
+    with ward.db.engine.connect() as connection:
+        [sha] = connection.execute(text("SELECT sha256 FROM report_evidence")).scalars()
+    assert sha == hashlib.sha256(photo).hexdigest()
+    assert texts_to(telegram, GROUP)[-1].startswith(RECEIVED.format(code=report["code"]))
+    assert [c.params["message_id"] for c in telegram.sent("deleteMessage", GROUP)] == [
+        lan.sent_message_ids[-1]
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -307,3 +308,84 @@ async def test_oa_triage_group_without_a_member_list_trusts_its_link(
     await ward.settle()
     assert reports(ward.db)[-1]["status"] == "in_progress"
     assert oa.group_texts("gmf_5005")[-1] == f"✔️ {code}: {STRANGER} đã nhận xử lý."
+
+
+ADDED = "Đã bổ sung vào tin báo {code}. Cảm ơn anh/chị!"
+
+
+def evidence_of(running: Running, code: str) -> list[str]:
+    """The sha256 of each file kept with a report."""
+    with running.db.engine.connect() as connection:
+        return list(
+            connection.execute(
+                text(
+                    "SELECT e.sha256 FROM report_evidence e JOIN reports r ON r.id = e.report_id "
+                    "WHERE r.code = :code ORDER BY e.id"
+                ),
+                {"code": code},
+            ).scalars()
+        )
+
+
+async def test_the_reporters_photo_and_place_posted_soon_after_are_added_to_their_report(
+    ward: Running, oa: FakeZaloOa, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    """Zalo names no replied-to message: the reporter's posts minutes after /baocao stand in."""
+    _, zalo = platforms
+    picture = b"\xff\xd8\xff\xe0" + b"xe-may-bi-cay-khoa" * 40
+    url = zalo.add_media("cay-khoa.jpg", picture)
+    await link_oa_groups(ward, oa)
+    lan = OaPerson(ward, oa, user_id=LAN)
+    neighbour = OaPerson(ward, oa, user_id=STRANGER)
+    await lan.says("/baocao Có người lạ cạy khóa xe máy ở ngõ 5", group=RESIDENTS)
+    await ward.settle()
+    [report] = reports(ward.db)
+    code = report["code"]
+    assert "trong 10 phút tới cũng sẽ được thêm vào tin báo" in oa.group_texts(RESIDENTS)[-1]
+    await neighbour.sends_photo(url, group=RESIDENTS, caption="ảnh con mèo nhà tôi")
+    await ward.settle()
+    assert evidence_of(ward, code) == []  # a neighbour's photo is not the report's
+    assert not oa.group_texts(RESIDENTS)[-1].startswith("Đã bổ sung")
+    await lan.sends_photo(url, group=RESIDENTS, caption="ảnh lúc 22h")
+    await lan.shares_location(21.3256, 103.9188, group=RESIDENTS)
+    await ward.settle()
+    assert evidence_of(ward, code) == [hashlib.sha256(picture).hexdigest()]
+    [report] = reports(ward.db)
+    assert report["text"].endswith("ảnh lúc 22h")
+    with ward.db.engine.connect() as connection:
+        place = connection.execute(
+            text("SELECT latitude, longitude FROM reports WHERE code = :code"), {"code": code}
+        ).one()
+    assert tuple(place) == (21.3256, 103.9188)
+    assert oa.group_texts(RESIDENTS)[-2:] == [ADDED.format(code=code)] * 2
+    assert any(code in t and "bổ sung" in t for t in oa.group_texts(POLICE))  # police are told
+    # Ten minutes on, the reporter's photos are neighbours' talk again.
+    with ward.db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE reports SET created_at = :then WHERE code = :code"),
+            {"then": datetime.now(UTC) - timedelta(minutes=11), "code": code},
+        )
+    await lan.sends_photo(url, group=RESIDENTS, caption="ảnh khác")
+    await ward.settle()
+    assert len(evidence_of(ward, code)) == 1
+    assert oa.group_texts(RESIDENTS)[-1] == ADDED.format(code=code)
+
+
+async def test_a_photo_captioned_baocao_files_a_report_with_the_photo(
+    ward: Running, oa: FakeZaloOa, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    _, zalo = platforms
+    picture = b"\xff\xd8\xff\xe0" + b"bien-so-la" * 60
+    url = zalo.add_media("bien-so.jpg", picture)
+    await link_oa_groups(ward, oa)
+    await OaPerson(ward, oa, user_id=LAN).sends_photo(
+        url, group=RESIDENTS, caption="/baocao Xe không biển số đỗ trước cổng trường"
+    )
+    await ward.settle()
+    [report] = reports(ward.db)
+    assert (report["text"], report["source"]) == (
+        "Xe không biển số đỗ trước cổng trường",
+        "group",
+    )
+    assert evidence_of(ward, report["code"]) == [hashlib.sha256(picture).hexdigest()]
+    assert oa.group_texts(RESIDENTS)[-1].startswith(RECEIVED.format(code=report["code"]))

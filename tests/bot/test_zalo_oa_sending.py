@@ -252,7 +252,8 @@ async def test_zalo_oa_sender_retries_server_errors_and_timeouts(
     put(db, USER)
     async with oa_client(db, oa, timeout=0.3) as client, sending(db, client):
         [row] = await settle(db)
-    assert (row.status, row.attempts) == ("sent", 2)
+    # Retried after the failure; on a loaded machine a retry may also outlast the 0.3 s timeout.
+    assert row.status == "sent" and row.attempts >= 2
     assert len(oa.sent(USER)) == 1
 
 
