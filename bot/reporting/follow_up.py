@@ -20,13 +20,10 @@ from bot.reporting.group import FOLLOW_UP, report_in_group
 from bot.turn import Turn
 from core.db import utcnow
 from core.sealing import Sealer
-from domain.chats.models import Channel, Chat, LinkRole
+from domain.chats.models import Chat, LinkRole, shows_replies
 from domain.people.service import find_person
 from domain.reports.models import Report
 from domain.reports.service import latest_group_report
-
-# Channels whose group events name no replied-to message.
-_NO_REPLIES = {Channel.ZALO.value, Channel.ZALO_OA.value}
 
 
 def captioned_report(event: Event) -> str | None:
@@ -42,7 +39,7 @@ def followed_report(
 ) -> Report | None:
     """The report a Zalo group post follows: its sender's, from this group, minutes ago."""
     if (
-        event.chat.channel not in _NO_REPLIES
+        shows_replies(event.chat.channel)
         or not isinstance(event, Media | Location)
         or event.sender is None
         or chat is None

@@ -9,87 +9,35 @@ from __future__ import annotations
 from bot.broadcasting.desk import BROADCAST_HELP
 from bot.commands import canonical
 from bot.events import ButtonPress, Command, Event, Media, TextMessage
-from bot.reporting.police import route_report
 from bot.triage.authority import covers, is_member, is_triage_chat, officer_of
-from bot.triage.cards import chats_with_card, post_card, refresh_cards, status_words
+from bot.triage.cards import post_card
 from bot.triage.merge import CONFIRM_WORDS, ask_to_merge, merge_into
+from bot.triage.moves import allowed_now, confirm, make_move, refresh, refuse
 from bot.triage.queue import show_queue
 from bot.triage.relay import ask_reporter
 from bot.triage.stats import tell_stats
-from bot.triage.tell import tell_reporter_of_move
 from bot.triage.transfer import transfer_choices
+from bot.triage.words import (
+    ASK,
+    CODE_LENGTH,
+    DESK_HELP,
+    MERGE,
+    NEEDS_WORDS,
+    PROMPTS,
+    SHOW,
+    USAGE,
+)
 from bot.turn import Turn
-from core.i18n import N_
 from domain.areas.models import Area
-from domain.areas.resolver import resolve_area
 from domain.chats.models import Chat, shows_replies
 from domain.codes import looks_like_code, normalize_code
 from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue, ref_of_sent
-from domain.reports.deadlines import after_move
 from domain.reports.models import Report, Status
-from domain.reports.routing import triage_chat_for
 from domain.reports.service import get_report
-from domain.reports.suggestions import record_answer, shown_suggestion
-from domain.reports.triage import OPEN, Move, MoveRefused, allowed, apply_move
+from domain.reports.suggestions import record_answer
+from domain.reports.triage import OPEN, Move
 from domain.text import fold, whole_number
-
-CODE_LENGTH = 6
-ASK = "ask"  # not a Move: asking the reporter changes no status
-SHOW = "show"  # not a Move either: a report's full card, posted again in this chat
-MERGE = "merge"  # the rest of a cluster marked as duplicates of one report, once confirmed
-# Moves that need words from the officer; a prompt asks for them when a button was pressed.
-NEEDS_WORDS = {Move.REJECT, Move.RESOLVE, Move.DUPLICATE}
-PROMPTS: dict[str, str] = {
-    Move.REJECT: N_("Reply to this message with the reason for rejecting report {code}."),
-    Move.RESOLVE: N_("Reply to this message with the outcome of report {code}, in a few words."),
-    Move.DUPLICATE: N_("Reply to this message with the code of the report that {code} repeats."),
-    ASK: N_(
-        "Reply to this message with your question for the reporter of {code}; a photo or file "
-        "may come with it. It will reach them as coming from the ward police."
-    ),
-}
-USAGE: dict[str, str] = {
-    Move.CLAIM: N_("Type /claim followed by the report's code, for example /claim K7QX2M."),
-    Move.UNCLAIM: N_("Type /unclaim followed by the report's code."),
-    Move.REOPEN: N_("Type /reopen followed by the report's code."),
-    Move.REJECT: N_("Type /reject, the report's code and the reason: /reject K7QX2M reason."),
-    Move.RESOLVE: N_("Type /resolve, the report's code and the outcome: /resolve K7QX2M outcome."),
-    Move.DUPLICATE: N_("Type /duplicate, the report's code and the code it repeats."),
-    Move.TRANSFER: N_(
-        "Type /transfer, the report's code and the area: /transfer K7QX2M Chiềng An."
-    ),
-    ASK: N_("Type /ask, the report's code and your question: /ask K7QX2M question."),
-    SHOW: N_("Type /show followed by the report's code, for example /show K7QX2M."),
-    MERGE: N_(
-        "Type /merge and the code of the report to keep: the rest of its cluster are marked "
-        "as its duplicates once you confirm."
-    ),
-}
-DESK_HELP = N_(
-    "The police's desk. Each new report of this group's area arrives as a card with its code.\n"
-    "/claim CODE (/nhan): take a report\n"
-    "/unclaim CODE (/bonhan): let it go\n"
-    "/ask CODE question (/hoi): ask the reporter, who stays anonymous\n"
-    "/transfer CODE area (/chuyen): send it to another area\n"
-    "/duplicate CODE OTHER (/trung): mark it as a repeat of another report\n"
-    "/reject CODE reason (/tuchoi): reject it\n"
-    "/resolve CODE outcome (/giaiquyet): close it as handled\n"
-    "/reopen CODE (/molai): open it again\n"
-    "/show CODE (/xem): the report's full card, for one listed in a digest or a cluster\n"
-    "/merge CODE (/gop): mark the rest of its cluster as its duplicates, once confirmed\n"
-    "/queue (/hangcho): the open reports\n"
-    "/stats (/thongke): the numbers of this month; /stats chart for a chart"
-)
-DONE: dict[Move, str] = {
-    Move.CLAIM: N_("{code}: taken by {officer}."),
-    Move.UNCLAIM: N_("{code}: released by {officer}; it waits for an officer again."),
-    Move.REJECT: N_("{code}: rejected by {officer}."),
-    Move.DUPLICATE: N_("{code}: marked by {officer} as a duplicate of {other}."),
-    Move.TRANSFER: N_("{code}: transferred by {officer} to {area}."),
-    Move.RESOLVE: N_("{code}: resolved by {officer}."),
-    Move.REOPEN: N_("{code}: reopened by {officer}."),
-}
 
 
 def is_desk_event(turn: Turn, event: Event) -> bool:
@@ -110,7 +58,7 @@ def handle_desk(turn: Turn, event: Event) -> None:
     """Do what an officer asks at the desk, or say why not."""
     chat = turn.chat()
     if not is_triage_chat(chat):
-        _refuse(turn, turn._("This works only in a police triage group linked with /link."))
+        refuse(turn, turn._("This works only in a police triage group linked with /link."))
         return
     if event.sender is None or event.edited:
         return  # an edited old command acts no more than the first time
@@ -125,7 +73,7 @@ def handle_desk(turn: Turn, event: Event) -> None:
             if member is None
             else turn._("Only members of this triage group can act on its reports.")
         )
-        _refuse(turn, text)
+        refuse(turn, text)
         return
     if isinstance(event, ButtonPress):
         _button(turn, event, chat)
@@ -133,14 +81,6 @@ def handle_desk(turn: Turn, event: Event) -> None:
         _command(turn, event, chat)
     elif isinstance(event, TextMessage | Media):
         _reply_to_prompt(turn, event, chat)
-
-
-def _refuse(turn: Turn, text: str) -> None:
-    event = turn.event
-    if isinstance(event, ButtonPress):
-        turn.answer_button(event.callback_id, text, alert=True)
-    else:
-        turn.reply(text, quote=True)
 
 
 def _command(turn: Turn, command: Command, chat: Chat) -> None:
@@ -182,7 +122,7 @@ def _command(turn: Turn, command: Command, chat: Chat) -> None:
     if move in NEEDS_WORDS and not rest:
         _prompt(turn, move, report)
         return
-    _move(turn, report, move, rest, chat)
+    make_move(turn, report, move, rest, chat)
 
 
 def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
@@ -192,7 +132,7 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
         show_queue(turn, chat=chat, page_text=parts[2])
         return
     if len(parts) < 3 or not looks_like_code(parts[2], length=CODE_LENGTH):
-        _refuse(turn, turn._("This button is not one of mine."))
+        refuse(turn, turn._("This button is not one of mine."))
         return
     action, code = parts[1], normalize_code(parts[2])
     report = _report_here(turn, code, chat)
@@ -201,9 +141,9 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
     if action == "to" and len(parts) == 4 and parts[3].isdigit():
         area = turn.session.get(Area, int(parts[3]))
         if area is None:
-            _refuse(turn, turn._("That area no longer exists."))
+            refuse(turn, turn._("That area no longer exists."))
             return
-        _move(turn, report, Move.TRANSFER, "", chat, area=area)
+        make_move(turn, report, Move.TRANSFER, "", chat, area=area)
         return
     if action == "tp" and len(parts) == 4 and parts[3].isdigit():
         turn.answer_button(press.callback_id)
@@ -225,16 +165,16 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
         _merge(turn, report, chat)
         return
     if action == "same" and len(parts) == 4 and looks_like_code(parts[3], length=CODE_LENGTH):
-        _move(turn, report, Move.DUPLICATE, normalize_code(parts[3]), chat)
+        make_move(turn, report, Move.DUPLICATE, normalize_code(parts[3]), chat)
         return
     if action == "notsame":
         _not_the_same(turn, report, chat)
         return
     if action not in {m.value for m in Move}:
-        _refuse(turn, turn._("This button is not one of mine."))
+        refuse(turn, turn._("This button is not one of mine."))
         return
     move = Move(action)
-    if not _allowed_now(turn, report, move, chat):
+    if not allowed_now(turn, report, move, chat):
         return
     if move == Move.TRANSFER:
         turn.answer_button(press.callback_id)
@@ -243,7 +183,7 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
         turn.answer_button(press.callback_id)
         _prompt(turn, move, report)
     else:
-        _move(turn, report, move, "", chat)
+        make_move(turn, report, move, "", chat)
 
 
 def _reply_to_prompt(turn: Turn, event: TextMessage | Media, chat: Chat) -> None:
@@ -272,7 +212,7 @@ def _reply_to_prompt(turn: Turn, event: TextMessage | Media, chat: Chat) -> None
     elif isinstance(event, Media) or not words:
         turn.reply(turn._(PROMPTS[action]).format(code=report.code), quote=True)
     else:
-        _move(turn, report, Move(action), words, chat)
+        make_move(turn, report, Move(action), words, chat)
 
 
 def _split_code(args: str) -> tuple[str | None, str]:
@@ -303,38 +243,12 @@ def _report_here(turn: Turn, code: str, chat: Chat) -> Report | None:
     """The report, when this chat covers it; otherwise say so and return None."""
     report = get_report(turn.session, code=code)
     if report is None:
-        _refuse(turn, turn._("There is no report {code}.").format(code=code))
+        refuse(turn, turn._("There is no report {code}.").format(code=code))
         return None
     if not covers(turn.session, chat=chat, report=report):
-        _refuse(turn, turn._("Report {code} is not handled by this group.").format(code=code))
+        refuse(turn, turn._("Report {code} is not handled by this group.").format(code=code))
         return None
     return report
-
-
-def _allowed_now(turn: Turn, report: Report, move: Move, chat: Chat) -> bool:
-    if allowed(report, move):
-        return True
-    _ = turn._
-    _refuse(
-        turn,
-        _("Report {code} cannot be {done} now: {status}.").format(
-            code=report.code, done=_(DONE_WORD[move]), status=status_words(turn.session, report, _)
-        ),
-    )
-    if isinstance(turn.event, ButtonPress):  # a stale card: show it as it is now
-        _refresh(turn, report, chat, change=None)
-    return False
-
-
-DONE_WORD: dict[Move, str] = {
-    Move.CLAIM: N_("claimed"),
-    Move.UNCLAIM: N_("released"),
-    Move.REJECT: N_("rejected"),
-    Move.DUPLICATE: N_("marked as a duplicate"),
-    Move.TRANSFER: N_("transferred"),
-    Move.RESOLVE: N_("resolved"),
-    Move.REOPEN: N_("reopened"),
-}
 
 
 def _prompt(turn: Turn, action: str, report: Report) -> None:
@@ -386,72 +300,6 @@ def _ask(turn: Turn, report: Report, question: str) -> None:
         )
 
 
-def _move(
-    turn: Turn,
-    report: Report,
-    move: Move,
-    words: str,
-    chat: Chat,
-    *,
-    area: Area | None = None,
-) -> None:
-    """Make a move from this chat: the report, its cards, the reporter and the officer."""
-    _ = turn._
-    officer = officer_of(turn)
-    if not _allowed_now(turn, report, move, chat):
-        return
-    other: Report | None = None
-    if move == Move.DUPLICATE:
-        other = _other_report(turn, report, words, chat)
-        if other is None:
-            return
-    if move == Move.TRANSFER and area is None:
-        area = _area_named(turn, report, words, chat)
-        if area is None:
-            return
-    if other is not None:  # the card's suggestion, if it named one, was right or wrong
-        record_answer(
-            turn.session,
-            report=report,
-            accepted=other.code == _suggested_code(turn, report),
-            actor=officer.identity,
-            chat=officer.chat,
-        )
-    try:
-        apply_move(
-            turn.session,
-            report=report,
-            move=move,
-            officer=officer,
-            reason=words or None,
-            duplicate_of=other,
-            area_id=area.id if area is not None else None,
-            now=turn.now,
-        )
-    except MoveRefused:
-        _refuse(
-            turn,
-            _("Report {code} cannot be {done} that way.").format(
-                code=report.code, done=_(DONE_WORD[move])
-            ),
-        )
-        return
-    after_move(report, move=move, settings=turn.settings, now=turn.now)
-    change = _(DONE[move]).format(
-        code=report.code,
-        officer=officer.name,
-        other=other.code if other else "",
-        area=area.name if area else "",
-    )
-    _refresh(turn, report, chat, change=change)
-    if move == Move.TRANSFER:  # after the refresh: the new chat gets a card, not a note
-        _after_transfer(turn, report)
-    tell_reporter_of_move(
-        turn.session, report=report, move=move, settings=turn.settings, sealer=turn.sealer
-    )
-    _confirm(turn, chat, change)
-
-
 def _show(turn: Turn, report: Report, chat: Chat) -> None:
     """Post the report's full card in this chat, live when this chat covers it."""
     post_card(turn.session, report=report, chat=chat, settings=turn.settings, sealer=turn.sealer)
@@ -461,12 +309,7 @@ def _merge(turn: Turn, report: Report, chat: Chat) -> None:
     """Mark the rest of the report's cluster as its duplicates, and say how many."""
     count = merge_into(turn, keep=report, chat=chat)
     text = turn._("{count} report(s) of the cluster marked by {officer} as duplicates of {code}.")
-    _confirm(turn, chat, text.format(count=count, officer=officer_of(turn).name, code=report.code))
-
-
-def _suggested_code(turn: Turn, report: Report) -> str | None:
-    shown = shown_suggestion(turn.session, report=report)
-    return shown[0].code if shown else None
+    confirm(turn, chat, text.format(count=count, officer=officer_of(turn).name, code=report.code))
 
 
 def _not_the_same(turn: Turn, report: Report, chat: Chat) -> None:
@@ -476,90 +319,8 @@ def _not_the_same(turn: Turn, report: Report, chat: Chat) -> None:
     if record_answer(
         turn.session, report=report, accepted=False, actor=officer.identity, chat=officer.chat
     ):
-        _refresh(turn, report, chat, change=None)
+        refresh(turn, report, chat, change=None)
     turn.answer_button(
         turn.event.callback_id,
         turn._("{code}: noted as another event.").format(code=report.code),
     )
-
-
-def _confirm(turn: Turn, chat: Chat, change: str) -> None:
-    event = turn.event
-    if isinstance(event, ButtonPress):
-        turn.answer_button(event.callback_id, change)
-    else:
-        # On Telegram the edited card shows the change far up the chat: say it here as well.
-        turn.reply("✔️ " + change, quote=True)
-
-
-def _refresh(turn: Turn, report: Report, chat: Chat, *, change: str | None) -> None:
-    live = triage_chat_for(turn.session, area_id=report.area_id)
-    refresh_cards(
-        turn.session,
-        report=report,
-        settings=turn.settings,
-        sealer=turn.sealer,
-        change=change or "",
-        acting=chat,
-        live_chat=live,
-    )
-
-
-def _after_transfer(turn: Turn, report: Report) -> None:
-    """The card goes to the triage chat of the new area, or the report waits for one."""
-    new_chat = triage_chat_for(turn.session, area_id=report.area_id)
-    if new_chat is None:
-        route_report(turn.session, report=report, settings=turn.settings, sealer=turn.sealer)
-        return
-    report.unrouted = False
-    turn.session.add(report)
-    if (new_chat.channel, new_chat.chat_id) not in chats_with_card(turn.session, report=report):
-        post_card(
-            turn.session, report=report, chat=new_chat, settings=turn.settings, sealer=turn.sealer
-        )
-
-
-def _other_report(turn: Turn, report: Report, words: str, chat: Chat) -> Report | None:
-    _ = turn._
-    first = words.split()[0] if words.split() else ""
-    if not looks_like_code(first, length=CODE_LENGTH):
-        turn.reply(_(USAGE[Move.DUPLICATE]), quote=True)
-        return None
-    other = get_report(turn.session, code=normalize_code(first))
-    if other is None or not covers(turn.session, chat=chat, report=other):
-        turn.reply(
-            _("There is no report {code} in this group's area.").format(code=normalize_code(first)),
-            quote=True,
-        )
-        return None
-    if other.id == report.id:
-        turn.reply(_("A report cannot repeat itself."), quote=True)
-        return None
-    return other
-
-
-def _area_named(turn: Turn, report: Report, words: str, chat: Chat) -> Area | None:
-    _ = turn._
-    found = resolve_area(
-        turn.session, text=words, provinces=turn.settings.provinces, near=chat.area_id
-    )
-    if found.area is not None and found.area.id != report.area_id:
-        return found.area
-    if found.area is not None:
-        turn.reply(
-            _("Report {code} is already in {area}.").format(code=report.code, area=found.area.name),
-            quote=True,
-        )
-        return None
-    if found.candidates:
-        names = ", ".join(c.area.name for c in found.candidates[:5])
-        turn.reply(
-            _("Which area do you mean? {names}. Type it in full, or use the buttons.").format(
-                names=names
-            ),
-            quote=True,
-        )
-        transfer_choices(turn, report=report, chat=chat)
-        return None
-    turn.reply(_("I know no area called \u201c{name}\u201d.").format(name=words), quote=True)
-    return None
