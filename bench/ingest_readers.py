@@ -333,7 +333,7 @@ def summarise(trials: list[dict[str, Any]]) -> dict[str, Any]:
         for name in names:
             pooled[name] = {
                 "calls": sum(t["readers"]["by_question"][name]["calls"] for t in mine),
-                "p50_ms": statistics.median(t["readers"]["by_question"][name]["p50_ms"] for t in mine),
+                "p50_ms": round(statistics.median(t["readers"]["by_question"][name]["p50_ms"] for t in mine), 1),
                 "p95_ms": max(t["readers"]["by_question"][name]["p95_ms"] for t in mine),
                 "max_ms": max(t["readers"]["by_question"][name]["max_ms"] for t in mine),
                 "errors": sum(t["readers"]["errors"][name] for t in mine),
