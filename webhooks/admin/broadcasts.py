@@ -314,7 +314,13 @@ def get_one(broadcast_id: int, state: StateDep) -> BroadcastDetail:
     )
 
 
-@router.get("/{broadcast_id}/runs")
+NEXT_PAGE_HEADERS = {
+    "X-Next-Cursor": {"description": "The cursor of the next page; absent on the last page"},
+    "Link": {"description": 'The next page\'s address, rel="next"; absent on the last page'},
+}
+
+
+@router.get("/{broadcast_id}/runs", responses={200: {"headers": NEXT_PAGE_HEADERS}})
 def get_runs(
     broadcast_id: int,
     state: StateDep,
