@@ -286,7 +286,8 @@ def run_engine(
                     file=sys.stderr, flush=True,
                 )  # fmt: skip
                 trials.append(done)
-        return {"history": history, "trials": trials, "summary": summarise(trials)}
+        kept = {k: v for k, v in history.items() if k not in ("area_ids", "hamlets", "wards")}
+        return {"history": kept, "trials": trials, "summary": summarise(trials)}
     finally:
         db.drop()
         shutil.rmtree(workdir, ignore_errors=True)
