@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from broadcasts.models import Broadcast, BroadcastRun, BroadcastStatus, RunStatus
@@ -38,6 +38,14 @@ class BroadcastNotFound(LookupError):
 
 class BroadcastConflict(ValueError):
     """The broadcast's state does not allow this; the message says why."""
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Where a page of runs stops: the last run's due time and id (its runs sort by both)."""
+
+    due_at: datetime
+    run_id: int
 
 
 @dataclass(frozen=True)
@@ -128,15 +136,25 @@ def list_broadcasts(
     return list(session.scalars(query))
 
 
-def runs_of(session: Session, *, broadcast_id: int) -> list[BroadcastRun]:
-    """Every run of a broadcast, newest first."""
-    return list(
-        session.scalars(
-            select(BroadcastRun)
-            .where(col(BroadcastRun.broadcast_id) == broadcast_id)
-            .order_by(col(BroadcastRun.due_at).desc(), col(BroadcastRun.id).desc())
+def runs_of(
+    session: Session, *, broadcast_id: int, limit: int, before: RunKey | None = None
+) -> list[BroadcastRun]:
+    """A broadcast's runs, newest first, at most `limit`, after the cursor `before`."""
+    due, run_id = col(BroadcastRun.due_at), col(BroadcastRun.id)
+    query = select(BroadcastRun).where(col(BroadcastRun.broadcast_id) == broadcast_id)
+    if before is not None:
+        query = query.where(
+            or_(due < before.due_at, and_(due == before.due_at, run_id < before.run_id))
         )
+    return list(session.scalars(query.order_by(due.desc(), run_id.desc()).limit(limit)))
+
+
+def count_runs(session: Session, *, broadcast_id: int) -> int:
+    """How many runs the broadcast has had, missed ones included."""
+    found = session.scalar(
+        select(func.count()).where(col(BroadcastRun.broadcast_id) == broadcast_id)
     )
+    return int(found or 0)
 
 
 def latest_run(session: Session, *, broadcast_id: int) -> BroadcastRun | None:

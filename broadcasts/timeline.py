@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from broadcasts.models import BroadcastEvent
@@ -40,12 +40,30 @@ def record(
     return event
 
 
-def events_of(session: Session, *, broadcast_id: int) -> list[BroadcastEvent]:
-    """The broadcast's timeline, oldest first."""
-    return list(
+def events_of(
+    session: Session, *, broadcast_id: int, last: int
+) -> tuple[list[BroadcastEvent], int]:
+    """The broadcast's last `last` steps, oldest first, and how many earlier ones are left out."""
+    mine = col(BroadcastEvent.broadcast_id) == broadcast_id
+    newest = list(
         session.scalars(
             select(BroadcastEvent)
-            .where(col(BroadcastEvent.broadcast_id) == broadcast_id)
-            .order_by(col(BroadcastEvent.at), col(BroadcastEvent.id))
+            .where(mine)
+            .order_by(col(BroadcastEvent.at).desc(), col(BroadcastEvent.id).desc())
+            .limit(last)
         )
     )
+    earlier = 0
+    if len(newest) == last:
+        earlier = int(session.scalar(select(func.count()).where(mine)) or 0) - last
+    return newest[::-1], earlier
+
+
+def first_event(session: Session, *, broadcast_id: int, kind: str) -> BroadcastEvent | None:
+    """The broadcast's first step of this kind (its "created", say), if any."""
+    return session.scalars(
+        select(BroadcastEvent)
+        .where(col(BroadcastEvent.broadcast_id) == broadcast_id, col(BroadcastEvent.kind) == kind)
+        .order_by(col(BroadcastEvent.at), col(BroadcastEvent.id))
+        .limit(1)
+    ).first()

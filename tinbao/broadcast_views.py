@@ -19,6 +19,7 @@ from broadcasts.models import Broadcast, BroadcastRun, RunStatus
 from broadcasts.plans import BroadcastError, Preview
 from broadcasts.service import (
     RunCounts,
+    count_runs,
     get_broadcast,
     latest_run,
     next_send_at,
@@ -31,6 +32,8 @@ from core.db import Database
 from core.settings import Settings
 
 TEXT_START = 40  # characters of a broadcast's text in the list
+RUNS_SHOWN = 20  # the newest runs `show` lists; the API pages through all of them
+EVENTS_SHOWN = 60  # the last steps of the timeline `show` prints
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -201,17 +204,24 @@ def show_broadcast(session: Session, facts: Facts, *, settings: Settings, out: C
     out.print("Text:")
     verbatim(facts.text if facts.text is not None else "(its library message was retired)", out=out)
     out.print()
-    runs_table(session, runs_of(session, broadcast_id=facts.id), zone=zone, out=out)
+    runs = runs_of(session, broadcast_id=facts.id, limit=RUNS_SHOWN)
+    runs_table(session, runs, zone=zone, out=out)
+    if len(runs) == RUNS_SHOWN:
+        earlier = count_runs(session, broadcast_id=facts.id) - RUNS_SHOWN
+        if earlier:
+            out.print(f"... and {earlier} earlier run(s): GET /api/v1/broadcasts/{facts.id}/runs")
     timeline(session, broadcast_id=facts.id, zone=zone, out=out)
 
 
 def timeline(session: Session, *, broadcast_id: int, zone: ZoneInfo, out: Console) -> None:
     """The broadcast's timeline, oldest first: who did what, and what each run did."""
-    events = events_of(session, broadcast_id=broadcast_id)
+    events, earlier = events_of(session, broadcast_id=broadcast_id, last=EVENTS_SHOWN)
     if not events:
         return
     out.print()
     out.print("Timeline:")
+    if earlier:
+        out.print(f"  ... {earlier} earlier step(s), then the last {len(events)}:")
     for event in events:
         run = f" (run {event.run_id})" if event.run_id is not None else ""
         chat = f" in {event.chat}" if event.chat else ""

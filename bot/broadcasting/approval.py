@@ -20,7 +20,7 @@ from broadcasts.plans import BroadcastError, BroadcastRequest, audience_of_broad
 from broadcasts.service import BroadcastConflict, BroadcastNotFound, create_broadcast
 from broadcasts.targets import UnknownAreas, count_targets
 from broadcasts.texts import broadcast_text
-from broadcasts.timeline import events_of
+from broadcasts.timeline import first_event
 from core.i18n import N_, gettext_for
 from core.settings import Settings
 from domain.areas.models import Area
@@ -89,11 +89,9 @@ def submit(turn: Turn, request: BroadcastRequest, *, chat: Chat) -> Broadcast:
 def author_name(session: Session, broadcast: Broadcast) -> str:
     """The name its author had in the chat, as the timeline keeps it."""
     assert broadcast.id is not None
-    for event in events_of(session, broadcast_id=broadcast.id):
-        if event.kind == "created":
-            name = json.loads(event.details).get("author_name")
-            return str(name) if name else broadcast.created_by
-    return broadcast.created_by
+    created = first_event(session, broadcast_id=broadcast.id, kind="created")
+    name = json.loads(created.details).get("author_name") if created is not None else None
+    return str(name) if name else broadcast.created_by
 
 
 def areas_text(session: Session, broadcast: Broadcast) -> str:

@@ -25,6 +25,7 @@ from domain.text import whole_number
 
 SCANNED = 300  # the newest broadcasts looked at for a chat's list
 SHOWN = 10
+STEPS_SHOWN = 12  # the timeline's last steps: a chat message has room for a few
 FIRST_WORDS = 8
 UNDER_WAY = (
     BroadcastStatus.AWAITING_APPROVAL.value,
@@ -79,6 +80,8 @@ def show_broadcasts(turn: Turn, *, chat: Chat, args: str) -> None:
         return
     lines = [_("📣 Broadcasts of this area (newest first; /broadcasts NUMBER for one):")]
     lines += [_summary(turn, b) for b in found[:SHOWN]]
+    if len(found) > SHOWN:
+        lines.append(_("… {count} more, older.").format(count=len(found) - SHOWN))
     turn.reply("\n".join(lines))
 
 
@@ -170,7 +173,10 @@ def _timeline_lines(
 ) -> list[str]:
     assert broadcast.id is not None
     lines = [_("Timeline:")]
-    for event in events_of(session, broadcast_id=broadcast.id):
+    steps, earlier = events_of(session, broadcast_id=broadcast.id, last=STEPS_SHOWN)
+    if earlier:
+        lines.append(_("· … earlier steps: {count}").format(count=earlier))
+    for event in steps:
         word = _(EVENT_WORDS[event.kind]) if event.kind in EVENT_WORDS else event.kind
         details = json.loads(event.details)
         who = details.get("name") or details.get("author_name")

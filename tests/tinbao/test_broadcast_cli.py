@@ -25,6 +25,7 @@ from domain.areas.models import AreaKind
 from domain.outbox.models import OutboxMessage, OutboxStatus
 from tests.factories import make_area, make_group
 from tests.harness import make_settings
+from tests.support.broadcast_history import add_weekly_history
 
 TINBAO = str(Path(sys.executable).with_name("tinbao"))
 TEXT = "Cảnh giác [lừa đảo] qua điện thoại: công an không gọi để đòi tiền. Gọi 113."
@@ -338,3 +339,16 @@ def test_broadcast_show_follow_stops_cleanly_on_ctrl_c(ward: Ward) -> None:
     assert process.returncode == 0
     assert "Stopped following; the broadcast goes on." in stderr
     assert "Traceback" not in stderr
+
+
+def test_broadcast_show_of_years_of_runs_lists_the_newest_and_counts_the_rest(ward: Ward) -> None:
+    broadcast_id = ward.create("--area", "HN-TOHIEU", "--cron", "0 8 * * 1", "--text", TEXT)
+    add_weekly_history(ward.db, broadcast_id=broadcast_id, weeks=130)
+    shown = ward.run("broadcast", "show", str(broadcast_id))
+    assert shown.returncode == 0, shown.stderr
+    rows = [line for line in shown.stdout.splitlines() if re.match(r"\s*\d+\s+20\d\d-", line)]
+    assert len(rows) == 20 and "2026-11-23 08:00" in rows[0]  # the newest Monday first
+    assert f"... and 110 earlier run(s): GET /api/v1/broadcasts/{broadcast_id}/runs" in shown.stdout
+    # 248 steps (written, then 117 Mondays of two and 13 missed of one): the last 60 printed.
+    assert "  ... 188 earlier step(s), then the last 60:" in shown.stdout
+    assert shown.stdout.count(" by system") == 60

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from broadcasts.reach import reach_of
 from broadcasts.service import (
     BroadcastConflict,
     BroadcastNotFound,
+    RunKey,
     cancel_broadcast,
     create_broadcast,
     get_broadcast,
@@ -41,6 +42,7 @@ from webhooks.admin.types import Timestamp
 from webhooks.state import AppState, StateDep
 
 router = APIRouter(prefix="/broadcasts", tags=["broadcasts"])
+EVENTS_SHOWN = 200  # a weekly broadcast adds two steps a run: years of them stay out of one answer
 
 
 class BroadcastIn(BaseModel):
@@ -140,6 +142,7 @@ class BroadcastDetail(BroadcastOut):
     """A broadcast with its timeline, and the reach and effect of its last run."""
 
     events: list[EventOut]
+    earlier_events: int  # older steps left out of `events`; each run's outcome is in /runs
     reach: ReachOut | None
     effect: EffectOut | None
 
@@ -290,6 +293,7 @@ def get_one(broadcast_id: int, state: StateDep) -> BroadcastDetail:
             broadcast = get_broadcast(session, broadcast_id=broadcast_id)
         except BroadcastNotFound as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+        steps, earlier = events_of(session, broadcast_id=broadcast_id, last=EVENTS_SHOWN)
         events = [
             EventOut(
                 kind=event.kind,
@@ -299,24 +303,63 @@ def get_one(broadcast_id: int, state: StateDep) -> BroadcastDetail:
                 at=event.at,
                 details=json.loads(event.details),
             )
-            for event in events_of(session, broadcast_id=broadcast_id)
+            for event in steps
         ]
         out = _broadcast_out(session, broadcast, state.settings)
         run = latest_run(session, broadcast_id=broadcast_id)
         reach = reach_out(reach_of(session, run)) if run is not None else None
         effect = effect_out(effect_of(session, run)) if run is not None else None
-    return BroadcastDetail(**out.model_dump(), events=events, reach=reach, effect=effect)
+    return BroadcastDetail(
+        **out.model_dump(), events=events, earlier_events=earlier, reach=reach, effect=effect
+    )
 
 
-@router.get("/{broadcast_id}/runs")
-def get_runs(broadcast_id: int, state: StateDep) -> list[RunOut]:
-    """Every run of the broadcast, newest first."""
+NEXT_PAGE_HEADERS = {
+    "X-Next-Cursor": {"description": "The cursor of the next page; absent on the last page"},
+    "Link": {"description": 'The next page\'s address, rel="next"; absent on the last page'},
+}
+
+
+@router.get("/{broadcast_id}/runs", responses={200: {"headers": NEXT_PAGE_HEADERS}})
+def get_runs(
+    broadcast_id: int,
+    state: StateDep,
+    request: Request,
+    response: Response,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> list[RunOut]:
+    """The broadcast's runs, newest first, a page at a time: the next page's cursor in headers."""
+    before = _run_key(decode_cursor(cursor))
     with state.db.reading() as session:
         try:
             get_broadcast(session, broadcast_id=broadcast_id)
         except BroadcastNotFound as error:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-        return [_run_out(session, run) for run in runs_of(session, broadcast_id=broadcast_id)]
+        found = runs_of(session, broadcast_id=broadcast_id, before=before, limit=limit + 1)
+        runs = [_run_out(session, run) for run in found[:limit]]
+    if len(found) > limit:
+        # The answer stays a plain list, as it always was; the next page is named beside it.
+        last = runs[-1]
+        following = encode_cursor([last.due_at.isoformat(), last.id])
+        next_url = request.url.include_query_params(limit=limit, cursor=following)
+        response.headers["X-Next-Cursor"] = following
+        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+    return runs
+
+
+def _run_key(value: Any) -> RunKey | None:
+    """The page's start from a runs cursor ([due time, run id]); 400 for anything else."""
+    if value is None:
+        return None
+    try:
+        due, run_id = value
+        key = RunKey(due_at=datetime.fromisoformat(due), run_id=run_id)
+    except (TypeError, ValueError):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor") from None
+    if key.due_at.tzinfo is None or not isinstance(run_id, int):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "invalid cursor")
+    return key
 
 
 def _control(state: AppState, broadcast_id: int, act: Callable[[Session], object]) -> BroadcastOut:
