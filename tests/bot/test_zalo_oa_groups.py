@@ -175,7 +175,9 @@ async def test_scheduled_broadcast_reaches_oa_groups_and_an_expired_one_stops(
     assert (done["targets"], done["sent"], done["failed"]) == (2, 1, 1)
     assert oa.group_texts(RESIDENTS)[-1] == text
     assert oa.group_texts(POLICE)[-1] != text  # the police's group gets no broadcast
-    runs = (await ward.client.get(f"/api/v1/broadcasts/{done['id']}/runs", headers=AUTH)).json()
+    runs = (await ward.client.get(f"/api/v1/broadcasts/{done['id']}/runs", headers=AUTH)).json()[
+        "items"
+    ]
     assert list(runs[0]["failures"]) == ["the Zalo OA group's package has expired"]
     chats = (await ward.client.get("/api/v1/chats", headers=AUTH)).json()["items"]
     assert {c["chat_id"]: c["active"] for c in chats}["gmf_3003"] is False
@@ -200,7 +202,9 @@ async def test_a_runs_reach_counts_the_members_of_oa_groups_asked_at_most_daily(
     )
     assert created.status_code == 201, created.text
     done = await wait_for_status(ward, created.json()["id"], "done")
-    runs = (await ward.client.get(f"/api/v1/broadcasts/{done['id']}/runs", headers=AUTH)).json()
+    runs = (await ward.client.get(f"/api/v1/broadcasts/{done['id']}/runs", headers=AUTH)).json()[
+        "items"
+    ]
     reach = runs[0]["reach"]
     assert (reach["groups"], reach["people"], reach["counted"]) == (1, 180, 1)
 

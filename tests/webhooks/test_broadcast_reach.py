@@ -36,7 +36,7 @@ async def test_reach_counts_groups_members_subscribers_and_failures(
     assert sorted(subscriptions(running)) == ["SL-TH", "SL-TH-T3"]
     telegram.block_chat(minh.user_id)
     done = await broadcast(running, ["SL-TH"])
-    (run,) = await get(running, f"/{done['id']}/runs")
+    (run,) = (await get(running, f"/{done['id']}/runs"))["items"]
     reach = run["reach"]
     assert reach["by_area"] == [
         {"area_code": "SL-TH", "area_name": "Tô Hiệu", "groups": 2, "members": 57, "counted": 1}
@@ -66,11 +66,11 @@ async def test_reach_counts_groups_members_subscribers_and_failures(
     telegram.member_counts[GROUP] = 60
     assert await count_members(running.db, bot) == 0
     second = await broadcast(running, ["SL-TH"], "Tin thứ hai")
-    (run,) = await get(running, f"/{second['id']}/runs")
+    (run,) = (await get(running, f"/{second['id']}/runs"))["items"]
     assert run["reach"]["people"] == 57
     assert len(telegram.sent("getChatMemberCount")) == 1
     # A day later it is.
     assert await count_members(running.db, bot, now=utcnow() + timedelta(days=1, minutes=1)) == 1
     assert len(telegram.sent("getChatMemberCount")) == 2
-    (run,) = await get(running, f"/{second['id']}/runs")
+    (run,) = (await get(running, f"/{second['id']}/runs"))["items"]
     assert run["reach"]["people"] == 60

@@ -83,7 +83,7 @@ async def test_broadcast_reaches_every_group_of_the_ward_once_on_both_channels(
     assert sorted(c.chat_id for c in sent if c.chat_id) == sorted(GROUPS[:3])
     assert all(c.params["text"] == text for c in sent)
     assert [c.chat_id for c in zalo.sent("sendMessage")] == [ZALO_GROUP]
-    (run,) = await get(running, f"/{broadcast_id}/runs")
+    (run,) = (await get(running, f"/{broadcast_id}/runs"))["items"]
     assert (run["status"], run["targets"], run["sent"], run["failures"]) == ("done", 4, 4, {})
     timeline = [(e["kind"], e["actor"]) for e in done["events"]]
     assert timeline == [("created", "api"), ("run_started", "system"), ("run_done", "system")]
@@ -116,7 +116,7 @@ async def test_broadcast_outcomes_per_group_while_the_rest_goes_on(
     assert (done["targets"], done["sent"], done["failed"]) == (3, 2, 1)
     delivered = {c.chat_id for c in telegram.sent("sendMessage")}
     assert delivered == {GROUPS[0], "-1002000000003"}  # after its 429; at its new id
-    (run,) = await get(running, f"/{broadcast_id}/runs")
+    (run,) = (await get(running, f"/{broadcast_id}/runs"))["items"]
     assert list(run["failures"]) == ["Forbidden: bot was kicked from the supergroup chat"]
     # The removed group is no longer a target: a retry finds nothing to send it.
     chats = (await running.client.get("/api/v1/chats", headers=AUTH)).json()["items"]
@@ -248,5 +248,5 @@ async def test_broadcast_of_a_retired_message_is_refused_then_cannot_start(
     refused = await post(running, "", {"content_id": key, "areas": ["SL"], "send_at": later})
     assert refused.status_code == 422 and "retired" in refused.json()["detail"]
     done = await wait_for_status(running, created.json()["id"], "done")
-    (run,) = await get(running, f"/{done['id']}/runs")
+    (run,) = (await get(running, f"/{done['id']}/runs"))["items"]
     assert run["status"] == "cancelled" and "retired" in run["reason"]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
@@ -314,22 +314,11 @@ def get_one(broadcast_id: int, state: StateDep) -> BroadcastDetail:
     )
 
 
-NEXT_PAGE_HEADERS = {
-    "X-Next-Cursor": {"description": "The cursor of the next page; absent on the last page"},
-    "Link": {"description": 'The next page\'s address, rel="next"; absent on the last page'},
-}
-
-
-@router.get("/{broadcast_id}/runs", responses={200: {"headers": NEXT_PAGE_HEADERS}})
+@router.get("/{broadcast_id}/runs")
 def get_runs(
-    broadcast_id: int,
-    state: StateDep,
-    request: Request,
-    response: Response,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> list[RunOut]:
-    """The broadcast's runs, newest first, a page at a time: the next page's cursor in headers."""
+    broadcast_id: int, state: StateDep, limit: Limit = 50, cursor: Cursor = None
+) -> Page[RunOut]:
+    """The broadcast's runs, newest first (by due time), a page at a time."""
     before = _run_key(decode_cursor(cursor))
     with state.db.reading() as session:
         try:
@@ -338,14 +327,10 @@ def get_runs(
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
         found = runs_of(session, broadcast_id=broadcast_id, before=before, limit=limit + 1)
         runs = [_run_out(session, run) for run in found[:limit]]
+    following = None
     if len(found) > limit:
-        # The answer stays a plain list, as it always was; the next page is named beside it.
-        last = runs[-1]
-        following = encode_cursor([last.due_at.isoformat(), last.id])
-        next_url = request.url.include_query_params(limit=limit, cursor=following)
-        response.headers["X-Next-Cursor"] = following
-        response.headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-    return runs
+        following = encode_cursor([runs[-1].due_at.isoformat(), runs[-1].id])
+    return Page(items=runs, next_cursor=following)
 
 
 def _run_key(value: Any) -> RunKey | None:
