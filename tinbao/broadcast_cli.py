@@ -336,10 +336,15 @@ def resume(broadcast_id: BroadcastId) -> None:
 @broadcast_app.command()
 def cancel(broadcast_id: BroadcastId) -> None:
     """Stop for good: unsent deliveries are dropped and no run follows."""
-    from broadcasts.service import cancel_broadcast
+    from bot.broadcasting.approval import cancel_and_tell
+    from tinbao.cli import _settings
 
+    settings = _settings()  # the card's note is written in the deployment's language
     _, status = _control(
-        broadcast_id, lambda s: cancel_broadcast(s, broadcast_id=broadcast_id, actor=_operator())
+        broadcast_id,
+        lambda s: cancel_and_tell(
+            s, broadcast_id=broadcast_id, settings=settings, actor=_operator()
+        ),
     )
     typer.echo(f"broadcast {broadcast_id}: {status}")
 

@@ -17,7 +17,12 @@ from bot.turn import Turn
 from broadcasts.approval import approve_broadcast, refuse_broadcast, waiting_broadcast
 from broadcasts.models import Broadcast, BroadcastStatus
 from broadcasts.plans import BroadcastError, BroadcastRequest, audience_of_broadcast
-from broadcasts.service import BroadcastConflict, BroadcastNotFound, create_broadcast
+from broadcasts.service import (
+    BroadcastConflict,
+    BroadcastNotFound,
+    cancel_broadcast,
+    create_broadcast,
+)
 from broadcasts.targets import UnknownAreas, count_targets
 from broadcasts.texts import broadcast_text
 from broadcasts.timeline import first_event
@@ -180,6 +185,26 @@ def update_card(
         )
     elif acting is None or (acting.channel, acting.chat_id) != (channel, chat_id):
         enqueue(session, channel=channel, chat_id=chat_id, message=Outgoing(text=outcome))
+
+
+CANCELLED_OUTSIDE = N_(
+    "Broadcast {id} was cancelled by an operator. Nothing more of it will be sent."
+)
+
+
+def cancel_and_tell(
+    session: Session, *, broadcast_id: int, settings: Settings, actor: str
+) -> Broadcast:
+    """Cancel a broadcast from the API or the CLI; the card in the chat it came from says so."""
+    broadcast = cancel_broadcast(session, broadcast_id=broadcast_id, actor=actor)
+    _ = gettext_for(settings.locale)
+    note = _(CANCELLED_OUTSIDE).format(id=broadcast_id)
+    # Its approval buttons would otherwise still offer a broadcast that can no longer go.
+    update_card(session, broadcast, settings=settings, outcome=note, acting=None)
+    channel, _sep, chat_id = (broadcast.origin_chat or "").partition(":")
+    if chat_id and has_buttons(channel):  # the edited card is far up the chat: say it here too
+        enqueue(session, channel=channel, chat_id=chat_id, message=Outgoing(text=note))
+    return broadcast
 
 
 def decide(turn: Turn, *, broadcast_id: int, chat: Chat, approve: bool, reason: str) -> None:

@@ -159,3 +159,25 @@ async def test_an_idle_composition_expires_with_a_note(
         await hung(running).says("1", group=WARD_TRIAGE)  # no dialogue: nothing answers
         await running.settle()
         assert "đã hết hạn sau một giờ" in last_text(telegram, WARD_TRIAGE)
+
+
+async def test_a_waiting_broadcast_cancelled_by_the_api_closes_its_card_in_the_chat(
+    database_url: str, tmp_path: Path, platforms: tuple[FakeTelegram, FakeZalo]
+) -> None:
+    telegram, _zalo = platforms
+    async with ward_serving(database_url, tmp_path, platforms) as running:
+        number = await confirmed(running)
+        await running.settle()
+        card_id, card = last_message(telegram, WARD_TRIAGE)
+        assert card.get("reply_markup")  # approve and refuse, waiting for a second officer
+        cancelled = await running.client.post(f"/api/v1/broadcasts/{number}/cancel", headers=AUTH)
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        await running.settle()
+        note = f"Tin phát thanh {number} đã bị cán bộ vận hành hủy. Tin này sẽ không được gửi thêm."
+        assert last_text(telegram, WARD_TRIAGE) == note
+        card = telegram.messages[(str(WARD_TRIAGE), card_id)]
+        assert card["text"].startswith(f"📣 Tin phát thanh {number} · đã huỷ")
+        assert note in card["text"]
+        assert not card.get("reply_markup")  # nothing left to approve
+        found = await api_broadcast(running, number)
+        assert found["events"][-1]["kind"] == "cancelled"

@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
+from bot.broadcasting.approval import cancel_and_tell
 from bot.broadcasting.testing import send_test_to_triage
 from broadcasts.effect import effect_of
 from broadcasts.models import Broadcast, BroadcastRun
@@ -20,7 +21,6 @@ from broadcasts.service import (
     BroadcastConflict,
     BroadcastNotFound,
     RunKey,
-    cancel_broadcast,
     create_broadcast,
     get_broadcast,
     latest_run,
@@ -377,7 +377,13 @@ def post_resume(broadcast_id: int, state: StateDep) -> BroadcastOut:
 @router.post("/{broadcast_id}/cancel")
 def post_cancel(broadcast_id: int, state: StateDep) -> BroadcastOut:
     """Stop for good: unsent deliveries are dropped and no run follows."""
-    return _control(state, broadcast_id, lambda s: cancel_broadcast(s, broadcast_id=broadcast_id))
+    return _control(
+        state,
+        broadcast_id,
+        lambda s: cancel_and_tell(
+            s, broadcast_id=broadcast_id, settings=state.settings, actor="api"
+        ),
+    )
 
 
 @router.post("/{broadcast_id}/retry")
