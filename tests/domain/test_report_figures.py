@@ -201,6 +201,7 @@ def wipe(db: Database) -> None:
             "report_minute_counts",
             "report_open_counts",
             "report_month_counts",
+            "report_area_totals",
         ):
             session.execute(text(f"DELETE FROM {table}"))
 
