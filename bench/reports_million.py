@@ -109,6 +109,7 @@ def questions(client: httpx.AsyncClient, db: Database, history: History) -> dict
         return read(lambda s: count_figures(s, area_id=ids[area], words=words, now=NOW, zone=ZONE))
 
     month_ago = (NOW - timedelta(days=30)).isoformat()
+    leader = Settings()  # built once, as the leader's loop holds its settings
     return {
         "list: newest": api("/api/v1/reports"),
         "list: quiet hamlet": api("/api/v1/reports", area=history.quiet_hamlet),
@@ -131,7 +132,7 @@ def questions(client: httpx.AsyncClient, db: Database, history: History) -> dict
         "/stats 366: ward": chat(ward, "366"),
         "/stats 366: province": chat(history.province, "366"),
         "chart: province": chat(history.province, "chart"),
-        "overdue sweep": read(lambda s: overdue_reports(s, settings=Settings(), now=NOW)),
+        "overdue sweep": read(lambda s: overdue_reports(s, settings=leader, now=NOW)),
     }
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import func, literal, null, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -101,14 +101,9 @@ def _key(area_id: int | None) -> int:
     return EVERYWHERE if area_id is None else area_id
 
 
-@dataclass(frozen=True)
-class _Piece:
-    """A report filed in a piece of a day at a period's end: what its statistics read of it."""
-
-    area_id: int
-    category: str
-    status: str
-    minutes: dict[str, float | None]  # by kind: claim, resolve
+# A report filed in a piece of a day at a period's end, as statistics read it: area id (None
+# for none), category, status, minutes to claim, minutes to resolve.
+_Piece = tuple[int | None, str, str, float | None, float | None]
 
 
 def _wide(session: Session, ids: Any) -> bool:
@@ -147,15 +142,7 @@ def _pieces(
     if not parts:
         return []
     found = session.execute(union_all(*parts) if len(parts) > 1 else parts[0])
-    return [
-        _Piece(
-            area_id=NO_AREA if area is None else int(area),
-            category=str(category),
-            status=str(status),
-            minutes=dict(zip(KINDS, times, strict=True)),
-        )
-        for area, category, status, *times in found
-    ]
+    return [tuple(row) for row in found]
 
 
 def _by_category_status(
@@ -193,26 +180,28 @@ def _by_category_status(
 
 def _by_area(
     session: Session, *, ids: Any, days: tuple[date | None, date | None] | None
-) -> list[tuple[int, int]]:
-    """Reports filed on whole UTC days as each area's own (NO_AREA: none): (area id, how many).
+) -> dict[int, tuple[str | None, str | None, int]]:
+    """Every area of the question (NO_AREA: none), named, with its own reports of whole UTC days.
 
     Two running totals per area (domain/reports/area_totals.py), whatever the length of
-    the period.
+    the period; an area with none still answers, for the reports at the period's ends.
     """
-    if days is None:
-        return []
-    first, last = days
+    areas: Any
     if ids is None:
-        every = union_all(
-            select(col(Area.id).label("id")), select(literal(NO_AREA).label("id"))
-        ).subquery()
+        areas = select(col(Area.id), col(Area.code), col(Area.name)).union_all(
+            select(literal(NO_AREA), null(), null())
+        )
     else:
-        every = ids.subquery()
-    area = every.c.id
-    whole = filed_before(area, last) - (0 if first is None else filed_before(area, first))
-    # Filtered here: a WHERE on the difference would make SQLite seek every total twice.
-    counted = session.execute(select(area, whole))
-    return [(int(a), int(n)) for a, n in counted if n]
+        areas = select(col(Area.id), col(Area.code), col(Area.name)).where(col(Area.id).in_(ids))
+    every = areas.subquery()
+    area, code, name = every.c
+    if days is None:
+        whole: Any = literal(0)
+    else:
+        first, last = days
+        whole = filed_before(area, last) - (0 if first is None else filed_before(area, first))
+    found = session.execute(select(area, code, name, whole))
+    return {int(a): (c, n, int(count)) for a, c, n, count in found}
 
 
 def _months(
@@ -294,29 +283,22 @@ def report_stats(
     for category, status, n in _by_category_status(session, area_id=area_id, days=days):
         categories[category] += n
         statuses[status] += n
-    per_area: Counter[int] = Counter(dict(_by_area(session, ids=ids, days=days)))
+    areas = _by_area(session, ids=ids, days=days)
+    per_area: Counter[int] = Counter({a: n for a, (_code, _name, n) in areas.items()})
     buckets = _buckets(session, area_id=area_id, days=days)
-    for piece in pieces:
-        categories[piece.category] += 1
-        statuses[piece.status] += 1
-        per_area[piece.area_id] += 1
-        for kind, minutes in piece.minutes.items():
+    for area, category, status, *times in pieces:
+        categories[category] += 1
+        statuses[status] += 1
+        per_area[NO_AREA if area is None else area] += 1
+        for kind, minutes in zip(KINDS, times, strict=True):
             if minutes is not None:
                 buckets[kind][bucket(minutes)] += 1
     by_category = {c.value: categories.pop(c.value, 0) for c in Category} | dict(categories)
     by_status = {s.value: statuses.pop(s.value, 0) for s in Status} | dict(statuses)
-    named = {
-        area_id: (code, name)
-        for area_id, code, name in session.execute(
-            select(col(Area.id), col(Area.code), col(Area.name)).where(
-                col(Area.id).in_(list(per_area))
-            )
-        )
-    }
     by_area = sorted(
         (
-            AreaCount(code=named[a][0], name=named[a][1], count=n)
-            if a in named
+            AreaCount(code=areas[a][0], name=areas[a][1], count=n)
+            if a in areas
             else AreaCount(code=None, name=None, count=n)
             for a, n in per_area.items()
             if n
