@@ -13,6 +13,7 @@ Create Date: 2026-12-07
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -84,17 +85,29 @@ def downgrade() -> None:
         (COUNTS, day_of, ["day", "area_id", "category", "status"]),
         (MONTHS, month_sql, ["month", "area_id", "scope", "category", "status"]),
     ):
-        own = [r.category, r.status] if table is COUNTS else [sa.literal(OWN), "", ""]
-        own = [sa.literal(v) if isinstance(v, str) else v for v in own]
+        own: list[Any] = (
+            [r.category, r.status]
+            if table is COUNTS
+            else [sa.literal(OWN), sa.literal(""), sa.literal("")]
+        )
         parts = [
-            sa.select(when(r.created_at, dialect), area, *own, sa.literal(1), sa.literal(0)).where(
-                r.created_at.is_not(None)
-            ),
-            sa.select(when(r.closed_at, dialect), area, *own, sa.literal(0), sa.literal(1)).where(
-                *resolved
-            ),
+            sa.select(
+                when(r.created_at, dialect),
+                area,
+                *own,
+                sa.literal(1).label("f"),
+                sa.literal(0).label("r"),
+            ).where(r.created_at.is_not(None)),
+            sa.select(
+                when(r.closed_at, dialect),
+                area,
+                *own,
+                sa.literal(0).label("f"),
+                sa.literal(1).label("r"),
+            ).where(*resolved),
         ]
         every = sa.union_all(*parts).subquery()
         c = list(every.c)
-        summed = sa.select(*c[:5], sa.func.sum(c[5]), sa.func.sum(c[6])).group_by(*c[:5])
+        keys = c[: len(key)]
+        summed = sa.select(*keys, sa.func.sum(c[-2]), sa.func.sum(c[-1])).group_by(*keys)
         connection.execute(table.insert().from_select([*key, "filed", "resolved"], summed))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 
 from domain.areas.service import get_area
-from domain.reports.stats import report_stats
+from domain.reports.stats import ReportStats, report_stats
 from webhooks.admin.types import Timestamp
 from webhooks.state import StateDep
 
@@ -63,14 +63,20 @@ def get_stats(
     since, until = _aware(since, "since"), _aware(until, "until")
     if since is not None and until is not None and since >= until:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
-    with state.db.reading() as session:
-        area_id = None
-        if area is not None:
+    area_id = None
+    if area is not None:
+        with state.db.reading() as session:
             found = get_area(session, code=area)
-            if found is None or found.id is None:
-                raise HTTPException(status.HTTP_404_NOT_FOUND, f"no area with code {area!r}")
-            area, area_id = found.code, found.id
-        stats = report_stats(session, area_id=area_id, since=since, until=until)
+        if found is None or found.id is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no area with code {area!r}")
+        area, area_id = found.code, found.id
+
+    def read() -> ReportStats:
+        with state.db.reading() as session:
+            return report_stats(session, area_id=area_id, since=since, until=until)
+
+    # The same question asked by several at once is read once for them, after they asked.
+    stats: ReportStats = state.shared_reads.answer(("stats", area_id, since, until), read)
     return StatsOut(
         area=area,
         since=since,
