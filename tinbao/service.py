@@ -34,8 +34,8 @@ from core.db import Database
 from core.leadership import Leadership, acquire_leadership, release_leadership
 from core.metrics import Metrics
 from core.sealing import Sealer
-from core.shared_reads import SharedReads
 from core.settings import Settings, resolve_secret_key
+from core.shared_reads import SharedReads
 from core.supervision import Supervisor
 from domain.areas.index import warm_index
 from domain.areas.resolver import province_ids

@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 from core.db import Database
 from core.metrics import Metrics
 from core.sealing import Sealer
-from core.shared_reads import SharedReads
 from core.settings import Settings
+from core.shared_reads import SharedReads
 from core.supervision import Supervisor
 from webhooks.inbox_writer import InboxWriter
 
