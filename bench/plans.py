@@ -31,7 +31,7 @@ every statement the service sends for it, and the plan the engine chose. Written
 (tests/support/history.py, a fixed seed), after ANALYZE. `tests/domain/test_query_plans.py`
 checks on both engines that each plan names the index made for it.
 
-The indexes (domain/reports/models.py, migration 0009):
+The indexes (domain/reports/models.py, migrations 0009 and 0010):
 
 | Index | Columns | For |
 |---|---|---|
@@ -44,18 +44,21 @@ The indexes (domain/reports/models.py, migration 0009):
 | `ix_reports_status_closed_at` | status, closed_at, area_id | reports resolved in a period (the chart's ends of months) |
 | `ix_reports_claim_overdue` | status, claim_due_at, where not escalated | the overdue sweep, claim deadlines |
 | `ix_reports_resolve_overdue` | status, resolve_due_at, where not escalated | the overdue sweep, resolve deadlines |
-| `report_daily_counts` primary key | day, area_id, category, status | statistics and the chart over the days at the ends of whole months (on SQLite a WITHOUT ROWID table: the rows live in key order) |
+| `ix_reports_created_at_figures` | created_at, area_id, category, status, claim_minutes, resolve_minutes | the reports of many areas at the ends of a period (statistics of a province, the chart's ends of months), read from the index alone |
+| `report_daily_counts` primary key | area_id, day, category, status | statistics and the chart over the days at the ends of whole months, from the asked area's own rows (on SQLite a WITHOUT ROWID table: the rows live in key order) |
 | `report_month_counts` primary key | area_id, scope, month, category, status | statistics and the chart over whole UTC months, from the asked area's own rows |
+| `report_area_totals` primary key | area_id, day | the list of areas: each area's running total of its own reports, two rows per area for any period |
 | `report_minute_counts` primary key | area_id, unit, kind, start, bucket | the median times, from the asked area's buckets by month and day |
 | `report_open_counts` primary key | area_id, status | how many reports are open in an area (`/queue`) |
 
-An area filter reads the ids of the area and those below it first (by `ix_areas_parent_id`)
-and writes them into the query, so that the planners see a hamlet as one area and a
-province as two thousand. Statistics add whole UTC months up from `report_month_counts`,
-the days left at their ends from `report_daily_counts`, and count the reports of the two
-partial days at the ends of a period by `ix_reports_area_figures` (or `ix_reports_created_at`
-for every area); the median times walk the buckets of `report_minute_counts`
-(docs/architecture.md). Where a plan names another index than the one made for the
+An area filter reads the ids of the area and those below it as a subquery (by
+`ix_areas_parent_id`). Statistics add whole UTC months up from the asked area's rows of
+`report_month_counts`, the days left at their ends from its rows of `report_daily_counts`,
+take each area's own reports of the whole days as the difference of two rows of
+`report_area_totals`, and read the reports of the two partial days at the ends of a period
+by `ix_reports_area_figures` (an area with few below it) or `ix_reports_created_at_figures`
+(more than 50 areas, or everywhere); the median times walk the buckets of
+`report_minute_counts` (docs/architecture.md). Where a plan names another index than the one made for the
 question, the planner judged it cheaper at this size, and the section says which.
 """
 

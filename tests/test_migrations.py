@@ -178,7 +178,7 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
         days = session.execute(
             sa.text(
                 "SELECT day, area_id, category, status, filed, resolved "
-                "FROM report_daily_counts ORDER BY day, category"
+                "FROM report_daily_counts WHERE area_id >= 0 ORDER BY day, category"
             )
         ).all()
         assert [tuple(row[1:]) for row in days] == [
@@ -213,17 +213,22 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
             sa.text("SELECT area_id, status, reports FROM report_open_counts ORDER BY area_id")
         ).all()
         assert [tuple(row) for row in opened] == [(-1, "in_progress", 1), (1, "in_progress", 1)]
-        own = session.execute(
-            sa.text(
-                "SELECT area_id, month, filed, resolved FROM report_month_counts "
-                "WHERE scope = 'o' ORDER BY area_id, month"
-            )
+        everywhere = session.execute(
+            sa.text("SELECT SUM(filed), SUM(resolved) FROM report_daily_counts WHERE area_id = -1")
+        ).one()
+        assert tuple(everywhere) == (3, 1)
+        totals = session.execute(
+            sa.text("SELECT area_id, day, filed FROM report_area_totals ORDER BY area_id, day")
         ).all()
-        assert [(r[0], str(r[1]), r[2], r[3]) for r in own] == [
-            (0, "2026-04-01", 1, 0),
-            (1, "2026-03-01", 2, 0),
-            (1, "2026-04-01", 0, 1),
+        # Each area's own reports filed up to the end of each day one was filed on.
+        assert [(r[0], str(r[1]), r[2]) for r in totals] == [
+            (0, "2026-04-03", 1),
+            (1, "2026-03-31", 2),
         ]
+        own = session.execute(
+            sa.text("SELECT COUNT(*) FROM report_month_counts WHERE scope = 'o'")
+        ).scalar()
+        assert own == 0
         assert count_mismatches(session.connection()) == []
         stats = report_stats(session, area_id=None, since=None, until=None)
     assert (stats.total, stats.claimed, stats.resolved) == (3, 2, 1)

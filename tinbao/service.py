@@ -35,6 +35,7 @@ from core.leadership import Leadership, acquire_leadership, release_leadership
 from core.metrics import Metrics
 from core.sealing import Sealer
 from core.settings import Settings, resolve_secret_key
+from core.shared_reads import SharedReads
 from core.supervision import Supervisor
 from domain.areas.index import warm_index
 from domain.areas.resolver import province_ids
@@ -74,6 +75,7 @@ class Service:
             busy_seconds=settings.sqlite_busy_seconds,
         )
         self.metrics = Metrics()
+        self.shared_reads = SharedReads()
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
         key, _ = resolve_secret_key(settings)
@@ -219,6 +221,7 @@ class Service:
             sealer=self.sealer,
             on_broadcast=self.duties.wake_broadcasts,
             supervision=Supervision(supervisor=self.supervisor, leads=lambda: self.leads),
+            shared_reads=self.shared_reads,
         )
         return create_app(state, lifespan=self._lifespan)
 

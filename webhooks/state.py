@@ -12,6 +12,7 @@ from core.db import Database
 from core.metrics import Metrics
 from core.sealing import Sealer
 from core.settings import Settings
+from core.shared_reads import SharedReads
 from core.supervision import Supervisor
 from webhooks.inbox_writer import InboxWriter
 
@@ -40,6 +41,8 @@ class AppState:
     # Wakes this process's broadcast clock when it leads (others notice within seconds).
     on_broadcast: Callable[[], None] = lambda: None
     supervision: Supervision = field(default_factory=Supervision)
+    # Identical statistics asked at once share one fresh reading (core/shared_reads.py).
+    shared_reads: SharedReads = field(default_factory=SharedReads)
 
 
 async def get_state(request: Request) -> AppState:

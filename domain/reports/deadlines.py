@@ -14,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from sqlmodel import Session, col, or_, select
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, or_
 
 from core.settings import Settings
 from domain.reports.models import Report, Status
@@ -30,6 +31,43 @@ ESCALATE_AT_MOST_AFTER = timedelta(days=1)
 
 _NEW = Status.NEW.value
 _OPEN = (Status.NEW.value, Status.IN_PROGRESS.value)
+
+
+class Deadlined(Protocol):
+    """What deciding a report's notice reads of it: a Report, or the sweep's row of it."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def urgent(self) -> bool: ...
+    @property
+    def claim_due_at(self) -> datetime | None: ...
+    @property
+    def resolve_due_at(self) -> datetime | None: ...
+    @property
+    def reminded_at(self) -> datetime | None: ...
+    @property
+    def escalated_at(self) -> datetime | None: ...
+
+
+# The columns the sweep reads: a late report's deadlines, not its text or its people.
+_SWEPT = (
+    col(Report.id),
+    col(Report.code),
+    col(Report.category),
+    col(Report.status),
+    col(Report.urgent),
+    col(Report.claim_due_at),
+    col(Report.resolve_due_at),
+    col(Report.reminded_at),
+    col(Report.escalated_at),
+)
 
 
 class Stage(StrEnum):
@@ -93,7 +131,7 @@ def after_move(report: Report, *, move: Move, settings: Settings, now: datetime)
     return report
 
 
-def stage_of(report: Report) -> tuple[Stage, datetime] | None:
+def stage_of(report: Deadlined) -> tuple[Stage, datetime] | None:
     """The report's stage and its deadline, or None for a closed report or one without any."""
     if report.status not in _OPEN:
         return None
@@ -104,14 +142,14 @@ def stage_of(report: Report) -> tuple[Stage, datetime] | None:
     return None
 
 
-def span_of(report: Report, *, stage: Stage, settings: Settings) -> timedelta:
+def span_of(report: Deadlined, *, stage: Stage, settings: Settings) -> timedelta:
     """How long the stage lasts for this report, as configured."""
     if stage == Stage.CLAIM:
         return settings.claim_within_for(category=report.category, urgent=report.urgent)
     return settings.resolve_within_for(category=report.category)
 
 
-def notice_due(report: Report, *, settings: Settings, now: datetime) -> Overdue | None:
+def notice_due(report: Deadlined, *, settings: Settings, now: datetime) -> Overdue | None:
     """The notice the report is due now for a missed deadline, if any."""
     current = stage_of(report)
     if current is None or report.id is None or report.escalated_at is not None:
@@ -133,25 +171,27 @@ def notice_due(report: Report, *, settings: Settings, now: datetime) -> Overdue 
 
 def overdue_reports(session: Session, *, settings: Settings, now: datetime) -> list[Overdue]:
     """Routed open reports past their deadline that are due a reminder or an escalation."""
-    # Two questions, each answered by a partial index of the reports not yet escalated
-    # (ix_reports_claim_overdue, ix_reports_resolve_overdue): only late reports are read.
-    claim_missed = select(Report).where(
+    # Two questions, each answered by a partial index of the routed reports not yet
+    # escalated (ix_reports_claim_overdue, ix_reports_resolve_overdue): only late reports
+    # are read, and of them only their deadlines, as plain rows.
+    claim_missed = select_columns(*_SWEPT).where(
         col(Report.status) == _NEW,
         col(Report.claim_due_at) <= now,
         col(Report.escalated_at).is_(None),
+        col(Report.unrouted).is_(False),
     )
-    resolve_missed = select(Report).where(
+    resolve_missed = select_columns(*_SWEPT).where(
         col(Report.status).in_(_OPEN),
         col(Report.resolve_due_at) <= now,
         col(Report.escalated_at).is_(None),
+        col(Report.unrouted).is_(False),
         or_(col(Report.status) != _NEW, col(Report.claim_due_at).is_(None)),
     )
     found: dict[int, Overdue] = {}
     for query in (claim_missed, resolve_missed):
         # Streamed, not loaded: memory holds a batch of late reports and the notices due.
-        late = session.exec(query.execution_options(yield_per=500))
-        for report in late:
-            overdue = None if report.unrouted else notice_due(report, settings=settings, now=now)
+        for late in session.execute(query.execution_options(yield_per=500)):
+            overdue = notice_due(late, settings=settings, now=now)
             if overdue is not None:
                 found[overdue.report_id] = overdue
     return [found[report_id] for report_id in sorted(found)]

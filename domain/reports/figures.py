@@ -1,9 +1,10 @@
 """Daily counts of reports, kept in step with every change of a report, and checked by a recount.
 
-A report counts once as filed on the UTC day it was created, under its area, category and
-status now; a report resolved now counts once more as resolved on the UTC day it was closed.
-Every flush that creates, changes or deletes a report moves its counts in the same
-transaction, whichever code made the change: statistics over long periods add days up
+A report counts once as filed on the UTC day it was created, by category and status now,
+under its area, every area above it and EVERYWHERE; a report resolved now counts once more
+as resolved on the UTC day it was closed. Every flush that creates, changes or deletes a
+report moves these counts, and the month, minute, open and running counts, in the same
+transaction, whichever code made the change: statistics over long periods add them up
 instead of reading reports.
 """
 
@@ -28,20 +29,22 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
 
 from domain.areas.models import Area
+from domain.reports.area_totals import add_totals, rebuild_totals, total_mismatches, totals_of
 from domain.reports.minutes import (
     add_minutes,
     chain,
+    closure,
     day_of,
     minute_mismatches,
     minutes_of,
     rebuild_minutes,
     utc_day,
 )
-from domain.reports.models import NO_AREA, Report, ReportDayCount, Status
+from domain.reports.models import EVERYWHERE, NO_AREA, Report, ReportDayCount, Status
 from domain.reports.months import add_months, month_mismatches, months_of, rebuild_months
 from domain.reports.open_counts import add_open, open_mismatches, open_of, rebuild_open
 
-Key = tuple[date, int, str, str]  # day, area_id (NO_AREA for none), category, status
+Key = tuple[int, date, str, str]  # area_id (NO_AREA for none, EVERYWHERE), day, category, status
 _TRACKED = (
     "created_at",
     "closed_at",
@@ -55,15 +58,15 @@ COUNTS: Table = ReportDayCount.__table__  # type: ignore[attr-defined]
 REPORTS: Table = Report.__table__  # type: ignore[attr-defined]
 
 
-def _counts_of(values: dict[str, Any]) -> Counter[tuple[Key, str]]:
-    """What one report adds to the daily counts: filed, and resolved if it is resolved now."""
-    area = values["area_id"] if values["area_id"] is not None else NO_AREA
+def _counts_of(values: dict[str, Any], areas: list[int]) -> Counter[tuple[Key, str]]:
+    """What one report adds to the daily counts under its areas: filed, and resolved if it is."""
     category, status = values["category"], values["status"]
     counts: Counter[tuple[Key, str]] = Counter()
-    if values["created_at"] is not None:
-        counts[(utc_day(values["created_at"]), area, category, status), "filed"] += 1
-    if status == Status.RESOLVED.value and values["closed_at"] is not None:
-        counts[(utc_day(values["closed_at"]), area, category, status), "resolved"] += 1
+    for column, moment in (("filed", values["created_at"]), ("resolved", values["closed_at"])):
+        if moment is None or (column == "resolved" and status != Status.RESOLVED.value):
+            continue
+        for area in areas:
+            counts[(area, utc_day(moment), category, status), column] += 1
     return counts
 
 
@@ -103,36 +106,41 @@ def _on_flush(session: OrmSession, _context: Any, _instances: Any) -> None:
     minutes: Counter[tuple[Any, ...]] = Counter()
     opened: Counter[tuple[int, str]] = Counter()
     monthly: Counter[tuple[Any, ...]] = Counter()
+    totals: Counter[tuple[int, date]] = Counter()
     connection = session.connection()
     areas: dict[int, list[int]] = {}
+
+    def count(values: dict[str, Any], sign: int) -> None:
+        above = chain(connection, values["area_id"], areas)
+        moved: list[tuple[Counter[Any], Counter[Any]]] = [
+            (delta, _counts_of(values, above)),
+            (minutes, minutes_of(values, above)),
+            (opened, open_of(values, above)),
+            (monthly, months_of(values, above)),
+            (totals, totals_of(values)),
+        ]
+        for counter, amounts in moved:
+            counter.update({key: sign * n for key, n in amounts.items()})
+
     for report in reports_new:
-        now = _current(report)
-        delta.update(_counts_of(now))
-        minutes.update(minutes_of(now, chain(connection, now["area_id"], areas)))
-        opened.update(open_of(now, chain(connection, now["area_id"], areas)))
-        monthly.update(months_of(now, chain(connection, now["area_id"], areas)))
+        count(_current(report), 1)
     for report in reports_changed + reports_gone:
         before = _stored(connection, report.id) if report.id is not None else None
         if before is not None:
-            delta.subtract(_counts_of(before))
-            minutes.subtract(minutes_of(before, chain(connection, before["area_id"], areas)))
-            opened.subtract(open_of(before, chain(connection, before["area_id"], areas)))
-            monthly.subtract(months_of(before, chain(connection, before["area_id"], areas)))
+            count(before, -1)
         if report in reports_changed:
-            now = _current(report)
-            delta.update(_counts_of(now))
-            minutes.update(minutes_of(now, chain(connection, now["area_id"], areas)))
-            opened.update(open_of(now, chain(connection, now["area_id"], areas)))
-            monthly.update(months_of(now, chain(connection, now["area_id"], areas)))
+            count(_current(report), 1)
     add_counts(connection, delta)
     add_minutes(connection, minutes)
     add_open(connection, opened)
     add_months(connection, monthly)
+    add_totals(connection, totals)
 
 
 def _after_flush(session: OrmSession, _context: Any) -> None:
     """Recount the counts kept under areas above when an area moved in this flush."""
     if session.info.pop("recount_minutes", False):
+        rebuild_daily(session.connection())
         rebuild_minutes(session.connection())
         rebuild_open(session.connection())
         rebuild_months(session.connection())
@@ -150,7 +158,7 @@ def add_counts(connection: Connection, delta: Counter[tuple[Key, str]]) -> None:
         sqlite.insert(COUNTS) if connection.dialect.name == "sqlite" else postgresql.insert(COUNTS)
     )
     statement = insert.on_conflict_do_update(
-        index_elements=["day", "area_id", "category", "status"],
+        index_elements=["area_id", "day", "category", "status"],
         set_={
             "filed": COUNTS.c.filed + insert.excluded.filed,
             "resolved": COUNTS.c.resolved + insert.excluded.resolved,
@@ -160,8 +168,8 @@ def add_counts(connection: Connection, delta: Counter[tuple[Key, str]]) -> None:
     connection.execute(
         statement,
         [
-            {"day": d, "area_id": a, "category": c, "status": s, **amounts}
-            for (d, a, c, s), amounts in sorted(rows.items())
+            {"area_id": a, "day": d, "category": c, "status": s, **amounts}
+            for (a, d, c, s), amounts in sorted(rows.items())
         ],
     )
 
@@ -173,57 +181,61 @@ event.listen(OrmSession, "after_flush", _after_flush)
 def recount(dialect: str) -> Any:
     """The daily counts as a full recount of the reports gives them (a SELECT)."""
     r = REPORTS.c
-    area = func.coalesce(r.area_id, literal_column(str(NO_AREA)))
-    filed = select(
-        day_of(r.created_at, dialect).label("day"),
-        area.label("area_id"),
-        r.category,
-        r.status,
-        func.count().label("filed"),
-        literal(0).label("resolved"),
-    ).group_by(day_of(r.created_at, dialect), area, r.category, r.status)
-    resolved = (
-        select(
-            day_of(r.closed_at, dialect).label("day"),
-            area.label("area_id"),
+    tree = closure()
+    parts = []
+    for column, moment, only in (
+        ("filed", r.created_at, [r.created_at.is_not(None)]),
+        ("resolved", r.closed_at, [r.status == Status.RESOLVED.value, r.closed_at.is_not(None)]),
+    ):
+        fields = (
+            day_of(moment, dialect).label("day"),
             r.category,
             r.status,
-            literal(0).label("filed"),
-            func.count().label("resolved"),
+            literal(1 if column == "filed" else 0).label("filed"),
+            literal(1 if column == "resolved" else 0).label("resolved"),
         )
-        .where(r.status == Status.RESOLVED.value, r.closed_at.is_not(None))
-        .group_by(day_of(r.closed_at, dialect), area, r.category, r.status)
-    )
-    both = union_all(filed, resolved).subquery()
+        parts += [
+            select(tree.c.under.label("area_id"), *fields)
+            .select_from(REPORTS.join(tree, tree.c.area_id == r.area_id))
+            .where(*only),
+            select(literal_column(str(NO_AREA)).label("area_id"), *fields).where(
+                *only, r.area_id.is_(None)
+            ),
+            select(literal_column(str(EVERYWHERE)).label("area_id"), *fields).where(*only),
+        ]
+    every = union_all(*parts).subquery()
+    c = every.c
+    keys = (c.area_id, c.day, c.category, c.status)
     return select(
-        both.c.day,
-        both.c.area_id,
-        both.c.category,
-        both.c.status,
-        func.sum(both.c.filed).label("filed"),
-        func.sum(both.c.resolved).label("resolved"),
-    ).group_by(both.c.day, both.c.area_id, both.c.category, both.c.status)
+        *keys, func.sum(c.filed).label("filed"), func.sum(c.resolved).label("resolved")
+    ).group_by(*keys)
 
 
-def rebuild_counts(connection: Connection) -> None:
-    """Fill the daily, month, minute and open counts from the reports, replacing what they held."""
-    rebuild_minutes(connection)
-    rebuild_open(connection)
-    rebuild_months(connection)
+def rebuild_daily(connection: Connection) -> None:
+    """Fill the daily counts from the reports and the area tree, replacing what they held."""
     connection.execute(COUNTS.delete())
     connection.execute(
         COUNTS.insert().from_select(
-            ["day", "area_id", "category", "status", "filed", "resolved"],
+            ["area_id", "day", "category", "status", "filed", "resolved"],
             recount(connection.dialect.name),
         )
     )
 
 
+def rebuild_counts(connection: Connection) -> None:
+    """Fill the daily, month, minute, open and running counts from the reports, replacing them."""
+    rebuild_minutes(connection)
+    rebuild_open(connection)
+    rebuild_months(connection)
+    rebuild_totals(connection)
+    rebuild_daily(connection)
+
+
 def count_mismatches(connection: Connection, *, limit: int = 20) -> list[tuple[Any, ...]]:
-    """Daily, month, minute and open counts that differ from a full recount; empty when they agree."""
+    """Daily, month, minute, open and running counts that differ from a recount; empty if none."""
     kept = select(
-        COUNTS.c.day,
         COUNTS.c.area_id,
+        COUNTS.c.day,
         COUNTS.c.category,
         COUNTS.c.status,
         COUNTS.c.filed,
@@ -236,4 +248,5 @@ def count_mismatches(connection: Connection, *, limit: int = 20) -> list[tuple[A
     found = [tuple(row) for row in connection.execute(wrong)]
     found += minute_mismatches(connection, limit=limit)
     found += month_mismatches(connection, limit=limit)
+    found += total_mismatches(connection, limit=limit)
     return found + open_mismatches(connection, limit=limit)

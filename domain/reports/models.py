@@ -55,7 +55,17 @@ class Report(SQLModel, table=True):
     __table_args__ = (
         # /queue and the open reports of an area: counted from the index alone.
         Index("ix_reports_status_area", "status", "area_id"),
-        Index("ix_reports_created_at", "created_at"),
+        # By time, with what statistics read of the reports of a piece of a day at a period's
+        # end, so that a province's are read from the index alone (not from 2,000 areas).
+        Index(
+            "ix_reports_created_at_figures",
+            "created_at",
+            "area_id",
+            "category",
+            "status",
+            "claim_minutes",
+            "resolve_minutes",
+        ),
         # Lists newest first within an area (with descendants), a status, a category's period.
         Index("ix_reports_area_id_id", "area_id", "id"),
         Index("ix_reports_status_id", "status", "id"),
@@ -154,22 +164,39 @@ NO_AREA = 0  # the area_id of daily counts of reports without an area
 
 
 class ReportDayCount(SQLModel, table=True):
-    """Reports filed on a UTC day, and reports resolved on it, by area, category and status now.
+    """Reports filed on a UTC day, and reports resolved on it, by category and status now, under an area.
 
-    Kept in the same transaction as every change of a report (domain/reports/figures.py),
-    so that statistics over long periods add up days instead of reading reports.
+    Each report counts under its area, every area above it and EVERYWHERE (NO_AREA for none),
+    as the month counts do: a period's days of any area are a few dozen rows each. Kept in
+    the same transaction as every change of a report (domain/reports/figures.py).
     """
 
     __tablename__ = "report_daily_counts"
-    # On SQLite the rows live in their key's order: a period is read as one run of pages.
+    # On SQLite the rows live in their key's order: an area's period is one run of pages.
     __table_args__ = {"sqlite_with_rowid": False}
 
-    day: date = Field(sa_column=Column(Date, primary_key=True))
     area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
     category: str = Field(sa_column=Column(String(16), primary_key=True))
     status: str = Field(sa_column=Column(String(16), primary_key=True))
     filed: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by created_at
     resolved: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # by closed_at
+
+
+class ReportAreaTotal(SQLModel, table=True):
+    """How many reports an area had filed as its own (NO_AREA: none) up to the end of a UTC day.
+
+    A running total, with a row for each day the area had a report filed: an area's count over
+    any run of whole days is the difference of two rows, however long the run, so that a
+    province's list of areas reads two rows per area. Kept with every change of a report.
+    """
+
+    __tablename__ = "report_area_totals"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    filed: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # through `day`
 
 
 EVERYWHERE = -1  # the area_id of minute counts of every report, whatever its area
@@ -195,15 +222,15 @@ class ReportMinuteCount(SQLModel, table=True):
     reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
-OWN, UNDER = "o", "u"  # month counts of an area's own reports; of those under it too
+OWN, UNDER = "o", "u"  # month counts' scope: only UNDER is written (OWN rows retired in 0010)
 
 
 class ReportMonthCount(SQLModel, table=True):
     """Reports filed in a UTC month, and reports resolved in it, under an area or its own.
 
-    UNDER rows count by category and status every report of the area and those below it
-    (and EVERYWHERE every report); OWN rows (category and status "") count the area's own.
-    A long period adds up a few rows per month of the asked area, and one per area below it.
+    Its rows count by category and status every report of the area and those below it (and
+    EVERYWHERE every report); scope is always UNDER. A long period adds up a few rows per
+    month of the asked area.
     """
 
     __tablename__ = "report_month_counts"

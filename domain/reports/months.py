@@ -1,8 +1,7 @@
-"""Reports filed and resolved per UTC month, under each area and as its own, kept with every move.
+"""Reports filed and resolved per UTC month under each area, kept with every move.
 
 A report counts in the month it was filed, and (resolved now) in the month it was closed:
-UNDER its area, every area above it and EVERYWHERE, by category and status; and as its
-area's OWN (no category or status), for the statistics' list of areas.
+UNDER its area, every area above it and EVERYWHERE, by category and status.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from domain.reports.minutes import REPORTS, closure, month_of, month_sql, utc_day
-from domain.reports.models import EVERYWHERE, NO_AREA, OWN, UNDER, ReportMonthCount, Status
+from domain.reports.models import EVERYWHERE, NO_AREA, UNDER, ReportMonthCount, Status
 
 MONTHS: Table = ReportMonthCount.__table__  # type: ignore[attr-defined]
 Key = tuple[int, str, Any, str, str, str]  # area_id, scope, month, category, status, column
@@ -34,7 +33,6 @@ def months_of(values: dict[str, Any], areas: list[int]) -> Counter[Key]:
         month = month_of(utc_day(moment))
         for area in areas:
             counts[area, UNDER, month, category, status, column] += 1
-        counts[areas[0], OWN, month, "", "", column] += 1
     return counts
 
 
@@ -70,7 +68,6 @@ def recount_months(dialect: str) -> Any:
     """The month counts as a full recount of the reports gives them (a SELECT)."""
     r = REPORTS.c
     tree = closure()
-    own_area = func.coalesce(r.area_id, literal(NO_AREA))
     parts = []
     for column, moment, only in (
         ("filed", r.created_at, []),
@@ -90,14 +87,6 @@ def recount_months(dialect: str) -> Any:
                 *only, r.area_id.is_(None)
             ),
             select(literal(EVERYWHERE).label("area_id"), *under, *amounts).where(*only),
-            select(
-                own_area.label("area_id"),
-                literal(OWN).label("scope"),
-                month.label("month"),
-                literal("").label("category"),
-                literal("").label("status"),
-                *amounts,
-            ).where(*only),
         ]
     every = union_all(*parts).subquery()
     c = every.c

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, func, literal, null, union_all
+from sqlalchemy import func, literal, null, union_all
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
 from domain.areas.service import subtree
+from domain.reports.area_totals import filed_before
 from domain.reports.figures import COUNTS, REPORTS
-from domain.reports.minutes import KINDS, MINUTES, bucket_sql, median_of, month_of, utc_day
+from domain.reports.minutes import KINDS, MINUTES, bucket, median_of, month_of, utc_day
 from domain.reports.models import (
     DAY,
     EVERYWHERE,
     MONTH,
     NO_AREA,
-    OWN,
     UNDER,
     Category,
     Status,
@@ -60,6 +60,11 @@ class MonthCount:
     resolved: int
 
 
+# Above this many areas (a ward and its hamlets are about 20), an area's reports in a piece
+# of a day are found by time rather than area by area.
+WIDE = 50
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
@@ -91,82 +96,112 @@ def _areas(area_id: int | None) -> Any:
     return None if area_id is None else select(subtree(area_id).c.id)
 
 
-def _tally(
+def _key(area_id: int | None) -> int:
+    """The area_id under which counts of an area (None: everywhere) are kept."""
+    return EVERYWHERE if area_id is None else area_id
+
+
+# A report filed in a piece of a day at a period's end, as statistics read it: area id (None
+# for none), category, status, minutes to claim, minutes to resolve.
+_Piece = tuple[int | None, str, str, float | None, float | None]
+
+
+def _wide(session: Session, ids: Any) -> bool:
+    """Whether an area has so many areas below it that its reports are best found by time."""
+    if ids is None:
+        return True
+    return int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0) > WIDE
+
+
+def _pieces(
     session: Session,
     *,
-    area_id: int | None,
     ids: Any,
-    since: datetime | None,
-    until: datetime | None,
-) -> Iterator[tuple[int | None, str | None, str | None, int]]:
-    """Reports filed in [since, until): rows of (area id, category, status, how many).
-
-    Whole UTC months are added up from the month counts: the asked area's UNDER rows by
-    category and status (area None), and each area's OWN rows (category and status None).
-    The days left at their ends are added up from the daily counts, the pieces of days at
-    the ends of the period counted from the reports (area, category and status all given).
-    The answer has a row per area, category and status, however many reports, and is
-    streamed, so that callers hold their sums, not the rows.
-    """
-    days, edges = _split(since, until)
-    months, runs = _months(days) if days is not None else (None, [])
-    counts, monthly, reports = COUNTS.c, MONTHS.c, REPORTS.c
-    no_area, no_text = cast(null(), Integer), cast(null(), String)
+    wide: bool,
+    edges: list[tuple[datetime | None, datetime | None]],
+) -> list[_Piece]:
+    """The reports filed in the pieces of days at a period's ends (two partial days at most)."""
+    reports = REPORTS.c
     parts = []
-    if months is not None:
-        first, last = months
-        within = [monthly.month >= first] if first is not None else []
-        within += [monthly.month < last] if last is not None else []
-        parts.append(
-            select(no_area, monthly.category, monthly.status, monthly.filed.label("n")).where(
-                monthly.area_id == (EVERYWHERE if area_id is None else area_id),
-                monthly.scope == UNDER,
-                *within,
-            )
-        )
-        own = select(monthly.area_id, no_text, no_text, monthly.filed).where(
-            monthly.scope == OWN, *within
-        )
-        if ids is not None:
-            own = own.where(monthly.area_id.in_(ids))
-        parts.append(own)
-    for first, last in runs:
-        query = select(counts.area_id, counts.category, counts.status, counts.filed.label("n"))
-        if first is not None:
-            query = query.where(counts.day >= first)
-        if last is not None:
-            query = query.where(counts.day < last)
-        if ids is not None:
-            query = query.where(counts.area_id.in_(ids))
-        parts.append(query)
     for start, end in edges:
-        query = select(
-            func.coalesce(reports.area_id, NO_AREA).label("area_id"),
+        query = select_columns(
+            reports.area_id,
             reports.category,
             reports.status,
-            literal(1).label("n"),
+            *(getattr(reports, name) for name in KINDS.values()),
         )
         if start is not None:
             query = query.where(reports.created_at >= start)
         if end is not None:
             query = query.where(reports.created_at < end)
         if ids is not None:
-            query = query.where(reports.area_id.in_(ids))
+            # "+ 0": the reports of many areas are found by time, from the index alone
+            # (ix_reports_created_at_figures), not area by area (a province's 2,000 seeks).
+            query = query.where((reports.area_id + 0 if wide else reports.area_id).in_(ids))
         parts.append(query)
     if not parts:
-        return
-    both = union_all(*parts).subquery()
-    a, c, t, n = both.c
-    grouped = select(a, c, t, func.sum(n)).group_by(a, c, t).having(func.sum(n) != 0)
-    for area, category, status, amount in session.execute(
-        grouped.execution_options(yield_per=1000)
-    ):
-        yield (
-            None if area is None else int(area),
-            None if category is None else str(category),
-            None if status is None else str(status),
-            int(amount),
+        return []
+    found = session.execute(union_all(*parts) if len(parts) > 1 else parts[0])
+    return [tuple(row) for row in found]
+
+
+def _by_category_status(
+    session: Session, *, area_id: int | None, days: tuple[date | None, date | None] | None
+) -> list[tuple[str, str, int]]:
+    """Reports filed on whole UTC days of an area and those below it: (category, status, how many).
+
+    Whole UTC months from the area's month counts, the days left at their ends from its daily
+    counts (a few dozen rows each); added up in SQL.
+    """
+    months, runs = _months(days) if days is not None else (None, [])
+    daily, monthly = COUNTS.c, MONTHS.c
+    key = _key(area_id)
+    parts = []
+    if months is not None:
+        first, last = months
+        query = select(monthly.category, monthly.status, monthly.filed.label("n")).where(
+            monthly.area_id == key, monthly.scope == UNDER
         )
+        query = query.where(monthly.month >= first) if first is not None else query
+        parts.append(query.where(monthly.month < last) if last is not None else query)
+    for first, last in runs:
+        query = select(daily.category, daily.status, daily.filed.label("n")).where(
+            daily.area_id == key
+        )
+        query = query.where(daily.day >= first) if first is not None else query
+        parts.append(query.where(daily.day < last) if last is not None else query)
+    if not parts:
+        return []
+    both = union_all(*parts).subquery()
+    c, t, n = both.c
+    grouped = select(c, t, func.sum(n)).group_by(c, t).having(func.sum(n) != 0)
+    return [(str(c), str(t), int(n)) for c, t, n in session.execute(grouped)]
+
+
+def _by_area(
+    session: Session, *, ids: Any, days: tuple[date | None, date | None] | None
+) -> dict[int, tuple[str | None, str | None, int]]:
+    """Every area of the question (NO_AREA: none), named, with its own reports of whole UTC days.
+
+    Two running totals per area (domain/reports/area_totals.py), whatever the length of
+    the period; an area with none still answers, for the reports at the period's ends.
+    """
+    areas: Any
+    if ids is None:
+        areas = select(col(Area.id), col(Area.code), col(Area.name)).union_all(
+            select(literal(NO_AREA), null(), null())
+        )
+    else:
+        areas = select(col(Area.id), col(Area.code), col(Area.name)).where(col(Area.id).in_(ids))
+    every = areas.subquery()
+    area, code, name = every.c
+    if days is None:
+        whole: Any = literal(0)
+    else:
+        first, last = days
+        whole = filed_before(area, last) - (0 if first is None else filed_before(area, first))
+    found = session.execute(select(area, code, name, whole))
+    return {int(a): (c, n, int(count)) for a, c, n, count in found}
 
 
 def _months(
@@ -191,64 +226,41 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _medians(
-    session: Session,
-    *,
-    area_id: int | None,
-    ids: Any,
-    since: datetime | None,
-    until: datetime | None,
-) -> dict[str, tuple[int, float | None]]:
-    """Per kind (claim, resolve): how many reports of the period have the time, and its median.
+def _buckets(
+    session: Session, *, area_id: int | None, days: tuple[date | None, date | None] | None
+) -> dict[str, Counter[int]]:
+    """Per kind (claim, resolve): how many reports filed on whole UTC days have each bucket.
 
     Whole months and days are read from the minute counts of the area itself (which hold its
-    descendants), a few hundred buckets each; the pieces of days at the ends from the reports.
+    descendants), a few hundred buckets each.
     """
-    days, edges = _split(since, until)
     counted = MINUTES.c
-    area_key = EVERYWHERE if area_id is None else area_id
+    buckets: dict[str, Counter[int]] = {kind: Counter() for kind in KINDS}
+    if days is None:
+        return buckets
+    months, runs = _months(days)
+    spans = [(MONTH, months)] if months is not None else []
+    spans += [(DAY, run) for run in runs]
     parts = []
-    if days is not None:
-        months, runs = _months(days)
-        spans = [(MONTH, months)] if months is not None else []
-        spans += [(DAY, run) for run in runs]
-        for unit, (first, last) in spans:
-            query = select(counted.kind, counted.bucket, counted.reports.label("n")).where(
-                counted.area_id == area_key,
-                counted.unit == unit,
-                counted.kind.in_(list(KINDS)),
-            )
-            if first is not None:
-                query = query.where(counted.start >= first)
-            if last is not None:
-                query = query.where(counted.start < last)
-            parts.append(query)
-    reports = REPORTS.c
-    dialect = session.get_bind().dialect.name
-    for start, end in edges:
-        for kind, name in KINDS.items():
-            column = getattr(reports, name)
-            query = select(
-                literal(kind).label("kind"),
-                bucket_sql(column, dialect).label("bucket"),
-                literal(1).label("n"),
-            ).where(column.is_not(None))
-            if start is not None:
-                query = query.where(reports.created_at >= start)
-            if end is not None:
-                query = query.where(reports.created_at < end)
-            if ids is not None:
-                query = query.where(reports.area_id.in_(ids))
-            parts.append(query)
-    buckets: dict[str, list[tuple[int, int]]] = {kind: [] for kind in KINDS}
+    for unit, (first, last) in spans:
+        query = select(counted.kind, counted.bucket, counted.reports.label("n")).where(
+            counted.area_id == _key(area_id),
+            counted.unit == unit,
+            counted.kind.in_(list(KINDS)),
+        )
+        if first is not None:
+            query = query.where(counted.start >= first)
+        if last is not None:
+            query = query.where(counted.start < last)
+        parts.append(query)
     if parts:
         both = union_all(*parts).subquery()
         grouped = select(both.c.kind, both.c.bucket, func.sum(both.c.n)).group_by(
             both.c.kind, both.c.bucket
         )
         for kind, value, n in session.execute(grouped):
-            buckets[str(kind)].append((int(value), int(n)))
-    return {kind: median_of(pairs) for kind, pairs in buckets.items()}
+            buckets[str(kind)][int(value)] += int(n)
+    return buckets
 
 
 def report_stats(
@@ -260,40 +272,42 @@ def report_stats(
     to resolve to its resolution, over the reports resolved now. Both are kept on the report
     when they happen (`claim_minutes`, `resolve_minutes`); their medians are those of the
     times rounded to their bucket (domain/reports/minutes.py), read from the minute counts.
+    The whole UTC days of the period are read from counts kept with every move; the reports
+    of the pieces of days at its ends are read themselves and added in here.
     """
+    ids = _areas(area_id)
+    days, edges = _split(since, until)
+    pieces = _pieces(session, ids=ids, wide=bool(edges) and _wide(session, ids), edges=edges)
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    per_area: Counter[int] = Counter()
-    ids = _areas(area_id)
-    tally = _tally(session, area_id=area_id, ids=ids, since=since, until=until)
-    for area, category, status, n in tally:
-        if category is not None and status is not None:
-            categories[category] += n
-            statuses[status] += n
-        if area is not None:
-            per_area[area] += n
+    for category, status, n in _by_category_status(session, area_id=area_id, days=days):
+        categories[category] += n
+        statuses[status] += n
+    areas = _by_area(session, ids=ids, days=days)
+    per_area: Counter[int] = Counter({a: n for a, (_code, _name, n) in areas.items()})
+    buckets = _buckets(session, area_id=area_id, days=days)
+    for area, category, status, *times in pieces:
+        categories[category] += 1
+        statuses[status] += 1
+        per_area[NO_AREA if area is None else area] += 1
+        for kind, minutes in zip(KINDS, times, strict=True):
+            if minutes is not None:
+                buckets[kind][bucket(minutes)] += 1
     by_category = {c.value: categories.pop(c.value, 0) for c in Category} | dict(categories)
     by_status = {s.value: statuses.pop(s.value, 0) for s in Status} | dict(statuses)
-    named = {
-        area_id: (code, name)
-        for area_id, code, name in session.execute(
-            select(col(Area.id), col(Area.code), col(Area.name)).where(
-                col(Area.id).in_(list(per_area))
-            )
-        )
-    }
     by_area = sorted(
         (
-            AreaCount(code=named[a][0], name=named[a][1], count=n)
-            if a in named
+            AreaCount(code=areas[a][0], name=areas[a][1], count=n)
+            if a in areas
             else AreaCount(code=None, name=None, count=n)
             for a, n in per_area.items()
             if n
         ),
         key=lambda a: (-a.count, a.code or ""),
     )
-    medians = _medians(session, area_id=area_id, ids=ids, since=since, until=until)
-    (claimed, to_claim), (resolved, to_resolve) = medians["claim"], medians["resolve"]
+    (claimed, to_claim), (resolved, to_resolve) = (
+        median_of(buckets[kind].items()) for kind in KINDS
+    )
     return ReportStats(
         total=sum(by_status.values()),
         by_category=by_category,
@@ -334,10 +348,12 @@ def monthly_counts(
         if days is not None and days[0] is not None and days[1] is not None
     ]
     if whole:
-        _add_whole_days(session, area_id=area_id, ids=ids, whole=whole, into=(filed, resolved))
+        _add_whole_days(session, area_id=area_id, whole=whole, into=(filed, resolved))
     pieces = [(i, a, b) for i, (_days, edges) in enumerate(splits) for a, b in edges]
+    wide = bool(pieces) and _wide(session, ids)
     for into, is_resolved in ((filed, False), (resolved, True)):
-        for month, n in _counted_pieces(session, ids=ids, pieces=pieces, resolved=is_resolved):
+        counted = _counted_pieces(session, ids=ids, pieces=pieces, resolved=is_resolved, wide=wide)
+        for month, n in counted:
             into[month] += n
     return [
         MonthCount(month_start=start, filed=filed[i], resolved=resolved[i])
@@ -349,7 +365,6 @@ def _add_whole_days(
     session: Session,
     *,
     area_id: int | None,
-    ids: Any,
     whole: list[tuple[date, date, int]],
     into: tuple[list[int], list[int]],
 ) -> None:
@@ -357,8 +372,7 @@ def _add_whole_days(
 
     A zone's month is a UTC month give or take a day at each end: the UTC months that cover
     its days are read from the month counts of the area itself (a few dozen rows each), the
-    days outside its span taken back from the daily counts, instead of adding up every
-    day of every area below it.
+    days outside its span taken back from its daily counts (a few dozen rows a day).
     """
     counted, daily = MONTHS.c, COUNTS.c
     covers: dict[int, tuple[date, date]] = {}
@@ -373,7 +387,7 @@ def _add_whole_days(
         query = (
             select(counted.month, func.sum(counted.filed), func.sum(counted.resolved))
             .where(
-                counted.area_id == (EVERYWHERE if area_id is None else area_id),
+                counted.area_id == _key(area_id),
                 counted.scope == UNDER,
                 counted.month >= min(c[0] for c in covers.values()),
                 counted.month < max(c[1] for c in covers.values()),
@@ -396,13 +410,13 @@ def _add_whole_days(
     ranges += [(first, last) for first, last, _bar in plain]
     if not ranges:
         return
-    # One range each (an OR of ranges makes SQLite walk the whole table in day order).
-    parts = []
-    for a, b in ranges:
-        part = select(daily.day, daily.filed, daily.resolved).where(daily.day >= a, daily.day < b)
-        if ids is not None:
-            part = part.where(daily.area_id.in_(ids))
-        parts.append(part)
+    # One range each, of the area's own daily rows (they count the areas below it too).
+    parts = [
+        select(daily.day, daily.filed, daily.resolved).where(
+            daily.area_id == _key(area_id), daily.day >= a, daily.day < b
+        )
+        for a, b in ranges
+    ]
     every = union_all(*parts).subquery()
     query = select(every.c.day, func.sum(every.c.filed), func.sum(every.c.resolved)).group_by(
         every.c.day
@@ -424,6 +438,7 @@ def _counted_pieces(
     ids: Any,
     pieces: list[tuple[int, datetime | None, datetime | None]],
     resolved: bool,
+    wide: bool,
 ) -> list[tuple[int, int]]:
     """Reports filed (or resolved) in each piece of time, counted by index: (label, count)."""
     if not pieces:
@@ -440,10 +455,11 @@ def _counted_pieces(
         if end is not None:
             query = query.where(moment < end)
         if ids is not None:
-            # Resolved reports are found by when they closed (ix_reports_status_closed_at):
-            # "+ 0" keeps planners from walking every report of each area instead, which
-            # SQLite chose at a million reports (a chart of 39 s).
-            area = reports.area_id + 0 if resolved else reports.area_id
+            # Resolved reports are found by when they closed (ix_reports_status_closed_at),
+            # and those of many areas by when they were filed: "+ 0" keeps planners from
+            # walking the reports of each area instead, which SQLite chose at a million
+            # reports (a chart of 39 s).
+            area = reports.area_id + 0 if resolved or wide else reports.area_id
             query = query.where(area.in_(ids))
         parts.append(query)
     return [(int(label), int(n)) for label, n in session.execute(union_all(*parts))]

@@ -17,8 +17,11 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from domain.reports.figures import REPORTS, rebuild_counts
+from domain.reports.figures import REPORTS
+from domain.reports.minutes import rebuild_minutes
 from domain.reports.models import ReportEvent, Status
+from domain.reports.months import rebuild_months
+from domain.reports.open_counts import rebuild_open
 from domain.reports.triage import minutes_between
 
 revision: str = "0009"
@@ -123,7 +126,10 @@ def upgrade() -> None:
         )
     connection = op.get_bind()
     _backfill_minutes(connection)
-    rebuild_counts(connection)
+    # The daily counts are filled by 0010, which gives them their present form.
+    rebuild_minutes(connection)
+    rebuild_open(connection)
+    rebuild_months(connection)
 
 
 def _backfill_minutes(connection: sa.Connection) -> None:

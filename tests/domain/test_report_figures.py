@@ -201,6 +201,7 @@ def wipe(db: Database) -> None:
             "report_minute_counts",
             "report_open_counts",
             "report_month_counts",
+            "report_area_totals",
         ):
             session.execute(text(f"DELETE FROM {table}"))
 
@@ -272,3 +273,34 @@ def test_moving_an_area_moves_its_reports_minutes_to_the_areas_above(db: Databas
 
 def test_the_open_counts_count_the_statuses_triage_calls_open() -> None:
     assert sorted(s.value for s in OPEN) == OPEN_STATUSES
+
+
+def test_the_list_of_areas_follows_reports_moved_to_another_area_or_deleted(db: Database) -> None:
+    wipe(db)
+    old = 3 * 24 * 60  # three days ago: the hamlet has running totals on later days too
+    with db.session() as session:
+        build(
+            session,
+            [
+                Filed("SL-TH-T3", "theft", old, []),
+                Filed("SL-TH-T3", "drugs", old - 60, []),
+                Filed("SL-TH-T3", "fire", 24 * 60, []),
+                Filed("SL-CA", "fraud", 600, []),
+            ],
+        )
+    with db.session() as session:
+        reports = session.exec(select(Report).order_by(col(Report.id))).all()
+        reports[0].area_id = area_id_of(session, "SL-CA")  # an admin's correction, days later
+        session.add(reports[0])
+        session.delete(reports[1])
+    with db.reading() as session:
+        assert count_mismatches(session.connection()) == []
+        found = report_stats(session, area_id=area_id_of(session, "SL"), since=None, until=None)
+        two_days = report_stats(
+            session,
+            area_id=area_id_of(session, "SL"),
+            since=NOW - timedelta(days=2),
+            until=NOW,
+        )
+    assert [(a.code, a.count) for a in found.by_area] == [("SL-CA", 2), ("SL-TH-T3", 1)]
+    assert [(a.code, a.count) for a in two_days.by_area] == [("SL-CA", 1), ("SL-TH-T3", 1)]

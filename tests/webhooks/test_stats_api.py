@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
 from domain.reports.models import Report
@@ -142,3 +143,19 @@ async def test_stats_api_refuses_unknown_areas_bad_times_and_missing_tokens(api:
     )
     assert backwards.status_code == 422
     assert (await api.client.get("/api/v1/stats")).status_code == 401
+
+
+async def test_eight_identical_questions_at_once_get_the_same_fresh_figures(api: Running) -> None:
+    shared = api.service.shared_reads
+    before = shared.readings
+    answers = await asyncio.gather(*(stats(api, area="SL") for _ in range(8)))
+    assert all(answer == answers[0] for answer in answers)
+    assert answers[0]["total"] == 4 and answers[0]["by_status"]["new"] == 1
+    # However they overlapped, no more readings than questions, and at least one.
+    assert 1 <= shared.readings - before <= 8
+    # Nothing is kept between questions: a report filed after them is in the next answer.
+    with api.db.session() as session:
+        ward = session.exec(select(Area).where(col(Area.code) == "SL-TH")).one()
+        filed(session, ward, "fire", 30)
+    again = await stats(api, area="SL")
+    assert again["total"] == 5 and again["by_status"]["new"] == 2
