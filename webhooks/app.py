@@ -12,6 +12,7 @@ from broadcasts.contents.library import shipped_library
 from webhooks import docs, health, ingress, media
 from webhooks.admin import areas, broadcasts, chats, contents, link_codes, reports, stats
 from webhooks.admin.auth import require_admin
+from webhooks.admin.turns import read_in_turn
 from webhooks.state import AppState
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -63,7 +64,9 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
     # First in line, and plain ASGI: the webhooks need none of FastAPI's machinery.
     app.webhook_posts = ingress.endpoints(state)
     app.router.routes.extend(ingress.routes(app.webhook_posts))
-    admin = APIRouter(prefix="/api/v1", dependencies=[Depends(require_admin)])
+    admin = APIRouter(
+        prefix="/api/v1", dependencies=[Depends(require_admin), Depends(read_in_turn)]
+    )
     for module in (areas, link_codes, chats, reports, stats, contents, broadcasts):
         admin.include_router(module.router)
     app.include_router(admin)

@@ -1,0 +1,19 @@
+"""Admin reads take turns, a few at a time, so that figures never starve the webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import Request
+
+from webhooks.state import get_state
+
+
+async def read_in_turn(request: Request) -> AsyncIterator[None]:
+    """Hold one of the few reading turns for a GET of the admin API; other methods go at once."""
+    if request.method not in ("GET", "HEAD"):
+        yield
+        return
+    # Waiting here costs the event loop nothing; a thread is taken only once a turn is free.
+    async with (await get_state(request)).admin_reads:
+        yield
