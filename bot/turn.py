@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.events import Event
+from bot.events import ButtonPress, Event
 from core.i18n import gettext_for, pick_locale
 from core.sealing import Sealer
 from core.settings import Settings
@@ -142,6 +142,21 @@ class Turn:
             message=message,
             lane=Lane.INTERACTIVE,
         )
+
+    def refuse(self, text: str) -> None:
+        """Say why not: as an alert on a pressed button, or as a reply to the message."""
+        if isinstance(self.event, ButtonPress):
+            self.answer_button(self.event.callback_id, text, alert=True)
+        else:
+            self.reply(text, quote=True)
+
+    def confirm(self, change: str) -> None:
+        """Say it is done: on a pressed button, or as a reply marked ✔️."""
+        if isinstance(self.event, ButtonPress):
+            self.answer_button(self.event.callback_id, change)
+        else:
+            # A card edited far up the chat shows the change where nobody looks: say it here.
+            self.reply("✔️ " + change, quote=True)
 
     def answer_button(self, callback_id: str, text: str = "", *, alert: bool = False) -> None:
         """Stop a pressed button's spinner, with an optional note."""

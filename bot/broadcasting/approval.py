@@ -11,7 +11,6 @@ from sqlmodel import Session, col
 from bot.broadcasting.authority import may_act
 from bot.broadcasting.buttons import Action, BroadcastButton
 from bot.broadcasting.preview import local_time, schedule_words
-from bot.events import ButtonPress
 from bot.triage.authority import officer_of
 from bot.turn import Turn
 from broadcasts.approval import approve_broadcast, refuse_broadcast, waiting_broadcast
@@ -214,17 +213,17 @@ def decide(turn: Turn, *, broadcast_id: int, chat: Chat, approve: bool, reason: 
     try:
         broadcast = waiting_broadcast(turn.session, broadcast_id=broadcast_id)
     except BroadcastNotFound:
-        _say(turn, _("There is no broadcast {id}.").format(id=broadcast_id))
+        turn.refuse(_("There is no broadcast {id}.").format(id=broadcast_id))
         return
     except BroadcastConflict:
-        _say(turn, _("Broadcast {id} is not waiting for approval.").format(id=broadcast_id))
+        turn.refuse(_("Broadcast {id} is not waiting for approval.").format(id=broadcast_id))
         return
     if not may_act(turn.session, chat=chat, broadcast=broadcast):
-        _say(turn, _("Broadcast {id} is not of this group's area.").format(id=broadcast_id))
+        turn.refuse(_("Broadcast {id} is not of this group's area.").format(id=broadcast_id))
         return
     if not approve:
         if not reason:
-            _say(turn, _("Type /refuse, the broadcast's number and the reason."))
+            turn.refuse(_("Type /refuse, the broadcast's number and the reason."))
             return
         refuse_broadcast(
             turn.session,
@@ -241,8 +240,7 @@ def decide(turn: Turn, *, broadcast_id: int, chat: Chat, approve: bool, reason: 
     else:
         own = officer.identity == broadcast.created_by
         if own and not (broadcast.urgent and turn.settings.urgent_self_approve):
-            _say(
-                turn,
+            turn.refuse(
                 _("You wrote broadcast {id}: another officer must approve it.").format(
                     id=broadcast_id
                 ),
@@ -271,20 +269,4 @@ def decide(turn: Turn, *, broadcast_id: int, chat: Chat, approve: bool, reason: 
         )
         change = _(template).format(id=broadcast_id, officer=officer.name, when=when)
     update_card(turn.session, broadcast, settings=turn.settings, outcome=change, acting=chat)
-    _done(turn, change)
-
-
-def _say(turn: Turn, text: str) -> None:
-    event = turn.event
-    if isinstance(event, ButtonPress):
-        turn.answer_button(event.callback_id, text, alert=True)
-    else:
-        turn.reply(text, quote=True)
-
-
-def _done(turn: Turn, change: str) -> None:
-    event = turn.event
-    if isinstance(event, ButtonPress):
-        turn.answer_button(event.callback_id, change)
-    else:
-        turn.reply("✔️ " + change, quote=True)
+    turn.confirm(change)

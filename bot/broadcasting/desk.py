@@ -57,7 +57,7 @@ def handle_broadcast_event(turn: Turn, event: Event) -> None:
     _ = turn._
     chat = turn.chat()
     if not is_triage_chat(chat):
-        _refuse(turn, _("This works only in a police triage group linked with /link."))
+        turn.refuse(_("This works only in a police triage group linked with /link."))
         return
     if event.sender is None or event.edited:
         return
@@ -71,8 +71,7 @@ def handle_broadcast_event(turn: Turn, event: Event) -> None:
         return
     member = is_member(turn)
     if not member:
-        _refuse(
-            turn,
+        turn.refuse(
             _("I could not check that you belong to this group. Please try again.")
             if member is None
             else _("Only members of this triage group can act on its broadcasts."),
@@ -126,7 +125,7 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
         return
     draft = open_composition(turn)
     if draft is None:
-        _refuse(turn, turn._("This is not a broadcast you are composing here."))
+        turn.refuse(turn._("This is not a broadcast you are composing here."))
         return
     continue_composition(turn, draft, chat)
 
@@ -170,11 +169,3 @@ def _refusal_prompt(turn: Turn, event: TextMessage) -> int | None:
     if ref is None or not ref.startswith(PROMPT):
         return None
     return whole_number(ref[len(PROMPT) :], digits=9)
-
-
-def _refuse(turn: Turn, text: str) -> None:
-    event = turn.event
-    if isinstance(event, ButtonPress):
-        turn.answer_button(event.callback_id, text, alert=True)
-    else:
-        turn.reply(text, quote=True)

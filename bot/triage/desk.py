@@ -12,7 +12,7 @@ from bot.events import ButtonPress, Command, Event, Media, TextMessage
 from bot.triage.authority import covers, is_member, is_triage_chat, officer_of
 from bot.triage.cards import post_card
 from bot.triage.merge import CONFIRM_WORDS, ask_to_merge, merge_into
-from bot.triage.moves import allowed_now, confirm, make_move, refresh, refuse
+from bot.triage.moves import allowed_now, make_move, refresh
 from bot.triage.queue import show_queue
 from bot.triage.relay import ask_reporter
 from bot.triage.stats import tell_stats
@@ -58,7 +58,7 @@ def handle_desk(turn: Turn, event: Event) -> None:
     """Do what an officer asks at the desk, or say why not."""
     chat = turn.chat()
     if not is_triage_chat(chat):
-        refuse(turn, turn._("This works only in a police triage group linked with /link."))
+        turn.refuse(turn._("This works only in a police triage group linked with /link."))
         return
     if event.sender is None or event.edited:
         return  # an edited old command acts no more than the first time
@@ -73,7 +73,7 @@ def handle_desk(turn: Turn, event: Event) -> None:
             if member is None
             else turn._("Only members of this triage group can act on its reports.")
         )
-        refuse(turn, text)
+        turn.refuse(text)
         return
     if isinstance(event, ButtonPress):
         _button(turn, event, chat)
@@ -132,7 +132,7 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
         show_queue(turn, chat=chat, page_text=parts[2])
         return
     if len(parts) < 3 or not looks_like_code(parts[2], length=CODE_LENGTH):
-        refuse(turn, turn._("This button is not one of mine."))
+        turn.refuse(turn._("This button is not one of mine."))
         return
     action, code = parts[1], normalize_code(parts[2])
     report = _report_here(turn, code, chat)
@@ -141,7 +141,7 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
     if action == "to" and len(parts) == 4 and parts[3].isdigit():
         area = turn.session.get(Area, int(parts[3]))
         if area is None:
-            refuse(turn, turn._("That area no longer exists."))
+            turn.refuse(turn._("That area no longer exists."))
             return
         make_move(turn, report, Move.TRANSFER, "", chat, area=area)
         return
@@ -171,7 +171,7 @@ def _button(turn: Turn, press: ButtonPress, chat: Chat) -> None:
         _not_the_same(turn, report, chat)
         return
     if action not in {m.value for m in Move}:
-        refuse(turn, turn._("This button is not one of mine."))
+        turn.refuse(turn._("This button is not one of mine."))
         return
     move = Move(action)
     if not allowed_now(turn, report, move, chat):
@@ -243,10 +243,10 @@ def _report_here(turn: Turn, code: str, chat: Chat) -> Report | None:
     """The report, when this chat covers it; otherwise say so and return None."""
     report = get_report(turn.session, code=code)
     if report is None:
-        refuse(turn, turn._("There is no report {code}.").format(code=code))
+        turn.refuse(turn._("There is no report {code}.").format(code=code))
         return None
     if not covers(turn.session, chat=chat, report=report):
-        refuse(turn, turn._("Report {code} is not handled by this group.").format(code=code))
+        turn.refuse(turn._("Report {code} is not handled by this group.").format(code=code))
         return None
     return report
 
@@ -309,7 +309,7 @@ def _merge(turn: Turn, report: Report, chat: Chat) -> None:
     """Mark the rest of the report's cluster as its duplicates, and say how many."""
     count = merge_into(turn, keep=report, chat=chat)
     text = turn._("{count} report(s) of the cluster marked by {officer} as duplicates of {code}.")
-    confirm(turn, chat, text.format(count=count, officer=officer_of(turn).name, code=report.code))
+    turn.confirm(text.format(count=count, officer=officer_of(turn).name, code=report.code))
 
 
 def _not_the_same(turn: Turn, report: Report, chat: Chat) -> None:

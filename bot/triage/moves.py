@@ -65,8 +65,7 @@ def make_move(
             now=turn.now,
         )
     except MoveRefused:
-        refuse(
-            turn,
+        turn.refuse(
             _("Report {code} cannot be {done} that way.").format(
                 code=report.code, done=_(DONE_WORD[move])
             ),
@@ -85,7 +84,7 @@ def make_move(
     tell_reporter_of_move(
         turn.session, report=report, move=move, settings=turn.settings, sealer=turn.sealer
     )
-    confirm(turn, chat, change)
+    turn.confirm(change)
 
 
 def allowed_now(turn: Turn, report: Report, move: Move, chat: Chat) -> bool:
@@ -93,8 +92,7 @@ def allowed_now(turn: Turn, report: Report, move: Move, chat: Chat) -> bool:
     if allowed(report, move):
         return True
     _ = turn._
-    refuse(
-        turn,
+    turn.refuse(
         _("Report {code} cannot be {done} now: {status}.").format(
             code=report.code, done=_(DONE_WORD[move]), status=status_words(turn.session, report, _)
         ),
@@ -116,16 +114,6 @@ def refresh(turn: Turn, report: Report, chat: Chat, *, change: str | None) -> No
         acting=chat,
         live_chat=live,
     )
-
-
-def confirm(turn: Turn, chat: Chat, change: str) -> None:
-    """Tell the officer the move is done: on the button, or as a reply in the chat."""
-    event = turn.event
-    if isinstance(event, ButtonPress):
-        turn.answer_button(event.callback_id, change)
-    else:
-        # On Telegram the edited card shows the change far up the chat: say it here as well.
-        turn.reply("✔️ " + change, quote=True)
 
 
 def _after_transfer(turn: Turn, report: Report) -> None:
@@ -191,12 +179,3 @@ def _area_named(turn: Turn, report: Report, words: str, chat: Chat) -> Area | No
 def _suggested_code(turn: Turn, report: Report) -> str | None:
     shown = shown_suggestion(turn.session, report=report)
     return shown[0].code if shown else None
-
-
-def refuse(turn: Turn, text: str) -> None:
-    """Say why not: as an alert on a button, or as a reply to the command."""
-    event = turn.event
-    if isinstance(event, ButtonPress):
-        turn.answer_button(event.callback_id, text, alert=True)
-    else:
-        turn.reply(text, quote=True)
