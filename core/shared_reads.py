@@ -5,71 +5,49 @@ reading began before the question arrived): it waits for that answer to be done,
 answered by one fresh reading shared with every identical question that arrived meanwhile.
 Eight commanders opening the same figures at once cost two readings, not eight, and each
 gets figures read after they asked.
+
+Readings run as tasks of the event loop: a question whose asker leaves (a client that hangs
+up) does not take its reading away from those who share it.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
-
-
-@dataclass
-class _Reading:
-    """One reading of a question, and the answer it gave, once done."""
-
-    done: threading.Event = field(default_factory=threading.Event)
-    answer: Any = None
-    error: BaseException | None = None
 
 
 class SharedReads:
     """Runs each question once for all identical questions that arrived before its reading began."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running: dict[Hashable, _Reading] = {}
-        self._next: dict[Hashable, _Reading] = {}
+        self._running: dict[Hashable, asyncio.Task[Any]] = {}
+        self._next: dict[Hashable, asyncio.Task[Any]] = {}
         self.asked = 0  # how many questions arrived
-        self.readings = 0  # how many readings ran for them
+        self.readings = 0  # how many readings began for them
 
-    def answer(self, key: Hashable, read: Callable[[], Any]) -> Any:
+    async def answer(self, key: Hashable, read: Callable[[], Awaitable[Any]]) -> Any:
         """The answer to the question `key`, read by `read` or by an identical question's reading."""
-        before: _Reading | None = None
-        with self._lock:
-            self.asked += 1
-            running = self._running.get(key)
-            if running is None:
-                mine, reads = _Reading(), True
-                self._running[key] = mine
-            elif key in self._next:
-                mine, reads = self._next[key], False
-            else:
-                mine, reads, before = _Reading(), True, running
-                self._next[key] = mine
-        if not reads:
-            mine.done.wait()
-        else:
-            if before is not None:
-                before.done.wait()  # then this reading runs: the one before it made way
-            self._read(key, mine, read)
-        if mine.error is not None:
-            raise mine.error
-        return mine.answer
+        self.asked += 1
+        reading = self._next.get(key)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read(key, self._running.get(key), read))
+            # Taken here, so that a reading nobody waits for any more leaves no warning.
+            reading.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._next[key] = reading
+        return await asyncio.shield(reading)
 
-    def _read(self, key: Hashable, mine: _Reading, read: Callable[[], Any]) -> None:
-        """Read, hand the answer to those who share it, and make way for the next reading."""
+    async def _read(
+        self, key: Hashable, before: asyncio.Task[Any] | None, read: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        """Wait for the reading before this one, then read: questions from now on wait for the next."""
+        if before is not None:
+            await asyncio.wait([before])  # its answer, or its error, is not this reading's
+        mine = self._next.pop(key)
+        self._running[key] = mine
+        self.readings += 1
         try:
-            mine.answer = read()
-        except BaseException as error:  # every sharer gets the error this reading met
-            mine.error = error
+            return await read()
         finally:
-            with self._lock:
-                self.readings += 1
-                waiting = self._next.pop(key, None)
-                if waiting is None:
-                    del self._running[key]
-                else:
-                    self._running[key] = waiting
-            mine.done.set()
+            if self._running.get(key) is mine:
+                del self._running[key]

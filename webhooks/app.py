@@ -67,9 +67,11 @@ def create_app(state: AppState, *, lifespan: Lifespan | None = None) -> FastAPI:
     admin = APIRouter(
         prefix="/api/v1", dependencies=[Depends(require_admin), Depends(read_in_turn)]
     )
-    for module in (areas, link_codes, chats, reports, stats, contents, broadcasts):
+    for module in (areas, link_codes, chats, reports, contents, broadcasts):
         admin.include_router(module.router)
     app.include_router(admin)
+    # Statistics take their turn for a shared reading, not one per question.
+    app.include_router(stats.router, prefix="/api/v1", dependencies=[Depends(require_admin)])
     app.include_router(media.router)
     app.include_router(health.router)
     docs.serve_offline(app)

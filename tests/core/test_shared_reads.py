@@ -2,66 +2,96 @@
 
 from __future__ import annotations
 
-import threading
-import time
+import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from core.shared_reads import SharedReads
 
 
-def _until(condition: Callable[[], bool]) -> None:
-    """Wait for a condition other threads make true, for 10 s at most."""
-    deadline = time.monotonic() + 10
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run until a condition holds, for 10 s at most."""
+    async with asyncio.timeout(10):
+        while not condition():
+            await asyncio.sleep(0)
 
 
-def test_questions_asked_during_a_reading_share_the_next_one_not_it() -> None:
+async def test_questions_asked_during_a_reading_share_the_next_one_not_it() -> None:
     shared = SharedReads()
-    first_may_end = threading.Event()
+    first_may_end = asyncio.Event()
     began: list[int] = []  # the readings, numbered in the order they began
 
-    def read() -> int:
+    async def read() -> int:
         began.append(len(began) + 1)
         number = began[-1]
         if number == 1:
-            first_may_end.wait(10)
+            await first_may_end.wait()
         return number
 
-    with ThreadPoolExecutor(8) as pool:
-        first = pool.submit(shared.answer, "province", read)
-        _until(lambda: began == [1])
-        later = [pool.submit(shared.answer, "province", read) for _ in range(7)]
-        _until(lambda: shared.asked == 8)
-        first_may_end.set()
-        answers = [first.result(10), *(f.result(10) for f in later)]
+    first = asyncio.ensure_future(shared.answer("province", read))
+    await _until(lambda: began == [1])
+    later = [asyncio.ensure_future(shared.answer("province", read)) for _ in range(7)]
+    await _until(lambda: shared.asked == 8)
+    first_may_end.set()
+    answers = await asyncio.gather(first, *later)
     # The first asker gets the reading it began; the seven who asked during it share one
     # reading that began after all of them had asked.
     assert answers == [1, 2, 2, 2, 2, 2, 2, 2]
     assert shared.readings == 2
 
 
-def test_different_questions_are_read_apart_and_a_later_question_reads_again() -> None:
+async def test_different_questions_are_read_apart_and_a_later_question_reads_again() -> None:
     shared = SharedReads()
     counted = iter(range(100))
-    assert shared.answer("a", lambda: ("a", next(counted))) == ("a", 0)
-    assert shared.answer("b", lambda: ("b", next(counted))) == ("b", 1)
-    assert shared.answer("a", lambda: ("a", next(counted))) == ("a", 2)  # nothing kept
+
+    async def read_a() -> tuple[str, int]:
+        return "a", next(counted)
+
+    async def read_b() -> tuple[str, int]:
+        return "b", next(counted)
+
+    assert await shared.answer("a", read_a) == ("a", 0)
+    assert await shared.answer("b", read_b) == ("b", 1)
+    assert await shared.answer("a", read_a) == ("a", 2)  # nothing kept
     assert shared.readings == 3
 
 
-def test_a_reading_that_fails_fails_for_all_who_share_it_and_the_next_question_reads_afresh() -> (
+async def test_a_reading_that_fails_fails_for_all_who_share_it_and_the_next_question_reads_afresh() -> (
     None
 ):
     shared = SharedReads()
+    may_fail = asyncio.Event()
 
-    def broken() -> int:
+    async def broken() -> int:
+        await may_fail.wait()
         raise RuntimeError("database away")
 
-    with pytest.raises(RuntimeError, match="database away"):
-        shared.answer("a", broken)
-    assert shared.answer("a", lambda: 7) == 7
+    async def seven() -> int:
+        return 7
+
+    askers = [asyncio.ensure_future(shared.answer("a", broken)) for _ in range(3)]
+    await _until(lambda: shared.readings == 1)
+    may_fail.set()
+    for asker in askers:
+        with pytest.raises(RuntimeError, match="database away"):
+            await asker
+    assert shared.readings == 1
+    assert await shared.answer("a", seven) == 7
+
+
+async def test_an_asker_who_leaves_does_not_take_the_reading_from_those_who_share_it() -> None:
+    shared = SharedReads()
+    may_end = asyncio.Event()
+
+    async def read() -> str:
+        await may_end.wait()
+        return "figures"
+
+    leaving = asyncio.ensure_future(shared.answer("a", read))
+    staying = asyncio.ensure_future(shared.answer("a", read))
+    await _until(lambda: shared.asked == 2 and shared.readings == 1)
+    leaving.cancel()  # the first asker's client hung up
+    may_end.set()
+    assert await staying == "figures"
+    assert shared.readings == 1

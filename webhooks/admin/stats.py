@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
+from sqlmodel import Session
 
 from domain.areas.service import get_area
-from domain.reports.stats import ReportStats, report_stats
+from domain.reports.stats import report_stats
 from webhooks.admin.types import Timestamp
 from webhooks.state import StateDep
 
@@ -53,7 +55,7 @@ def _rounded(minutes: float | None) -> float | None:
 
 
 @router.get("", response_model=StatsOut)
-def get_stats(
+async def get_stats(
     state: StateDep,
     area: Annotated[str | None, Query(description="This area and its descendants")] = None,
     since: Annotated[datetime | None, Query(description="Created at or after")] = None,
@@ -63,20 +65,34 @@ def get_stats(
     since, until = _aware(since, "since"), _aware(until, "until")
     if since is not None and until is not None and since >= until:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
+
+    def answered() -> bytes:
+        with state.db.reading() as session:
+            return _answer(session, area=area, since=since, until=until)
+
+    async def read() -> bytes:
+        # The turn is the reading's, not each question's: identical questions join a reading
+        # without queueing for a turn each (webhooks/admin/turns.py).
+        async with state.admin_reads:
+            return await run_in_threadpool(answered)
+
+    # The same question asked by several at once is read, and serialized, once for them all,
+    # after they asked.
+    body = await state.shared_reads.answer(("stats", area, since, until), read)
+    return Response(body, media_type="application/json")
+
+
+def _answer(
+    session: Session, *, area: str | None, since: datetime | None, until: datetime | None
+) -> bytes:
+    """The statistics of an area (None: everywhere) for a period, as the API's JSON."""
     area_id = None
     if area is not None:
-        with state.db.reading() as session:
-            found = get_area(session, code=area)
+        found = get_area(session, code=area)
         if found is None or found.id is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no area with code {area!r}")
         area, area_id = found.code, found.id
-
-    def read() -> ReportStats:
-        with state.db.reading() as session:
-            return report_stats(session, area_id=area_id, since=since, until=until)
-
-    # The same question asked by several at once is read once for them, after they asked.
-    stats: ReportStats = state.shared_reads.answer(("stats", area_id, since, until), read)
+    stats = report_stats(session, area_id=area_id, since=since, until=until)
     answer = StatsOut(
         area=area,
         since=since,
@@ -94,4 +110,4 @@ def get_stats(
     )
     # Serialized once, here: returning the model would have FastAPI dump it, validate the
     # dump again and serialize that, three passes over a province's 2,100 areas.
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return answer.model_dump_json().encode()

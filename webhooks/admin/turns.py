@@ -1,4 +1,8 @@
-"""Admin reads take turns, a few at a time, so that figures never starve the webhooks."""
+"""Admin reads take turns, a few at a time, so that figures never starve the webhooks.
+
+Statistics take theirs inside a shared reading (webhooks/admin/stats.py): identical
+questions join one reading first, then that reading waits for a turn.
+"""
 
 from __future__ import annotations
 
