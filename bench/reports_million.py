@@ -8,11 +8,14 @@ client and with 8 at once, recording p50/p95 and this process's resident memory 
 VmHWM the peak: the server and the client together, the generation excluded).
 
 API questions go over HTTP with the admin token. The chat's reads (/queue, /stats, /stats 366,
-the chart) are timed as the desk reads them before its transaction (bot/triage/reads.py:
-the same functions on a reading session), and the leader's overdue sweep likewise.
+the chart) are timed as the desk reads them before its transaction (bot/facts.py: the same
+functions on a reading session, in a thread, in the service's reading turns), and the
+leader's overdue sweep as its loop reads it (in a thread, no turn).
 
     .venv/bin/python bench/reports_million.py                        # 1,000,000 reports, both
     .venv/bin/python bench/reports_million.py --reports 200000 --calls 20
+    # keep the SQLite history in a folder, and measure it again without generating it
+    .venv/bin/python bench/reports_million.py --engines sqlite --keep /var/tmp/million
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,6 +40,7 @@ import httpx
 from _common import ROOT, machine, memory_kb, table, verdict, write_results
 
 from core.db import Database
+from core.reading_turns import ReadingTurns
 from core.settings import Settings
 from domain.reports.deadlines import overdue_reports
 from domain.reports.queue import open_page
@@ -78,7 +83,7 @@ def generated(url: str, reports: int, workdir: Path) -> tuple[History, float]:
 
 
 def questions(
-    client: httpx.AsyncClient, db: Database, history: History
+    client: httpx.AsyncClient, db: Database, history: History, turns: ReadingTurns
 ) -> dict[str, Ask | list[Ask]]:
     """Every question, by name, as a coroutine that asks it once (or one for each client)."""
     ward = history.wards[len(history.wards) // 2]
@@ -91,13 +96,15 @@ def questions(
 
         return ask
 
-    def read(call: Callable[[Any], object]) -> Ask:
+    def read(call: Callable[[Any], object], *, turns: ReadingTurns | None = None) -> Ask:
+        """A read as the service makes it: in a thread, in one of its reading turns if given."""
+
         def once() -> None:
             with db.reading() as session:
                 call(session)
 
         async def ask() -> None:
-            await asyncio.to_thread(once)
+            await (asyncio.to_thread(once) if turns is None else turns.read(once))
 
         return ask
 
@@ -113,7 +120,8 @@ def questions(
     from bot.triage.stats import count_figures  # the desk's own reads
 
     def chat(area: str, words: str) -> Ask:
-        return read(lambda s: count_figures(s, area_id=ids[area], words=words, now=NOW, zone=ZONE))
+        figures = partial(count_figures, area_id=ids[area], words=words, now=NOW, zone=ZONE)
+        return read(figures, turns=turns)
 
     month_ago = (NOW - timedelta(days=30)).isoformat()
     leader = Settings()  # built once, as the leader's loop holds its settings
@@ -135,8 +143,10 @@ def questions(
         "stats: province, 2 years": stats(history.province, 730),
         "stats: province, 30 days, 8 periods": apart(history.province, 30),
         "stats: province, 2 years, 8 periods": apart(history.province, 730),
-        "/queue: province": read(lambda s: open_page(s, area_id=ids[history.province], page=1)),
-        "/queue: ward": read(lambda s: open_page(s, area_id=ids[ward], page=1)),
+        "/queue: province": read(
+            partial(open_page, area_id=ids[history.province], page=1), turns=turns
+        ),
+        "/queue: ward": read(partial(open_page, area_id=ids[ward], page=1), turns=turns),
         "/stats: province": chat(history.province, ""),
         "/stats 366: ward": chat(ward, "366"),
         "/stats 366: province": chat(history.province, "366"),
@@ -159,7 +169,9 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return round(statistics.median(ordered), 1), round(p95, 1)
 
 
-async def measure(url: str, workdir: Path, history: History, calls: int) -> list[dict[str, Any]]:
+async def measure(
+    url: str, workdir: Path, history: History, calls: int, only: list[str]
+) -> list[dict[str, Any]]:
     """Serve the service on the history and time every question, alone and 8 at once."""
     rows = []
     settings = make_settings(url, workdir)
@@ -167,7 +179,10 @@ async def measure(url: str, workdir: Path, history: History, calls: int) -> list
         serving(settings) as running,
         httpx.AsyncClient(base_url=running.url, timeout=120) as client,
     ):
-        for name, asked in questions(client, running.db, history).items():
+        asked_all = questions(client, running.db, history, running.service.reading_turns)
+        for name, asked in asked_all.items():
+            if only and not any(part in name for part in only):
+                continue
             # One question for all 8 clients, or one each (then identical questions at once
             # cannot share a reading: webhooks/admin/stats.py, core/shared_reads.py).
             each = asked if isinstance(asked, list) else [asked] * CLIENTS
@@ -202,14 +217,20 @@ async def measure(url: str, workdir: Path, history: History, calls: int) -> list
     return rows
 
 
-def run(url: str, workdir: Path, reports: int, calls: int) -> dict[str, Any]:
-    """Generate, then measure, on one database."""
-    history, seconds = generated(url, reports, workdir)
+def run(url: str, workdir: Path, reports: int, calls: int, only: list[str]) -> dict[str, Any]:
+    """Generate (unless the folder holds a history of this size), then measure, on one database."""
+    kept = workdir / "history.json"
+    if kept.exists() and json.loads(kept.read_text())["reports"] == reports:
+        data = json.loads(kept.read_text())
+        seconds = data.pop("seconds")
+        history = History(**data)
+    else:
+        history, seconds = generated(url, reports, workdir)
     print(describe(history), f"generated in {seconds} s", flush=True)
     return {
         "history": describe(history),
         "generated_s": seconds,
-        "questions": asyncio.run(measure(url, workdir, history, calls)),
+        "questions": asyncio.run(measure(url, workdir, history, calls, only)),
     }
 
 
@@ -244,7 +265,11 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=30, help="calls per question, one client")
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--only", default="", help="only the questions naming these, a,b")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--keep", type=Path, help="a folder for the SQLite history, reused when it holds one"
+    )
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     parser.add_argument("--to", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -252,12 +277,18 @@ def main() -> None:
         _generate(args.generate, args.reports, args.to)
         return
     engines = args.engines.split(",")
+    only = [part for part in args.only.split(",") if part]
     results: dict[str, Any] = {"machine": machine(), "command": " ".join(sys.argv), "engines": {}}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
+        if args.keep is not None:
+            if "postgresql" in engines:
+                parser.error("--keep keeps a SQLite history only: add --engines sqlite")
+            work = args.keep
+            work.mkdir(parents=True, exist_ok=True)
         if "sqlite" in engines:
             url = f"sqlite:///{work / 'million.db'}"
-            results["engines"]["sqlite"] = run(url, work, args.reports, args.calls)
+            results["engines"]["sqlite"] = run(url, work, args.reports, args.calls, only)
         if "postgresql" in engines:
             from _postgres import start_postgres
 
@@ -265,7 +296,7 @@ def main() -> None:
             try:
                 server.create_database("million")
                 url = server.url("million")
-                results["engines"]["postgresql"] = run(url, work, args.reports, args.calls)
+                results["engines"]["postgresql"] = run(url, work, args.reports, args.calls, only)
             finally:
                 server.stop()
     print_report(results)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from datetime import UTC, tzinfo
+from functools import partial
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -19,6 +20,7 @@ from bot.triage.reads import asked_of, read_ahead
 from bot.turn import BotProfile, Facts, ReadAhead
 from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database, utcnow
+from core.reading_turns import ReadingTurns
 from core.sealing import Sealer
 from domain.chats.models import Channel, ChatKind, LinkRole
 from domain.chats.service import get_chat
@@ -47,8 +49,11 @@ class FactFinder:
         member_check_seconds: float = 60.0,
         oa_groups: OaGroupFacts | None = None,
         zone: tzinfo = UTC,
+        reading_turns: ReadingTurns | None = None,
     ) -> None:
         self._oa_groups = oa_groups
+        # The desk's figures take turns with the admin API's reads (core/reading_turns.py).
+        self._turns = reading_turns or ReadingTurns()
         self._zone = zone
         self._member_ttl = member_check_seconds
         # (chat id, user id) -> (is a member, monotonic time asked)
@@ -104,10 +109,14 @@ class FactFinder:
             chat_title=title,
             sender_name=name,
             # Only the desk's reading commands open a session for it: other events none.
-            read_ahead=(
-                await asyncio.to_thread(self._read_ahead, event) if asked_of(event) else None
-            ),
+            read_ahead=await self.read_ahead(event),
         )
+
+    async def read_ahead(self, event: Event) -> ReadAhead | None:
+        """What a desk command that only reads shows, read in its turn; None for other events."""
+        if asked_of(event) is None:
+            return None
+        return await self._turns.read(partial(self._read_ahead, event))
 
     def _read_ahead(self, event: Event) -> ReadAhead | None:
         with self._db.reading() as session:

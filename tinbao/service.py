@@ -33,6 +33,7 @@ from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database
 from core.leadership import Leadership, acquire_leadership, release_leadership
 from core.metrics import Metrics
+from core.reading_turns import ReadingTurns
 from core.sealing import Sealer
 from core.settings import Settings, resolve_secret_key
 from core.shared_reads import SharedReads
@@ -76,6 +77,7 @@ class Service:
         )
         self.metrics = Metrics()
         self.shared_reads = SharedReads()
+        self.reading_turns = ReadingTurns()
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
         key, _ = resolve_secret_key(settings)
@@ -140,6 +142,7 @@ class Service:
                 else None
             ),
             zone=self.settings.zone,
+            reading_turns=self.reading_turns,
         )
         self.handler = UpdateHandler(
             db=self.db,
@@ -222,6 +225,7 @@ class Service:
             on_broadcast=self.duties.wake_broadcasts,
             supervision=Supervision(supervisor=self.supervisor, leads=lambda: self.leads),
             shared_reads=self.shared_reads,
+            reading_turns=self.reading_turns,
         )
         return create_app(state, lifespan=self._lifespan)
 

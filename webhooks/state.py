@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated
@@ -11,16 +10,12 @@ from fastapi import Depends, Request
 
 from core.db import Database
 from core.metrics import Metrics
+from core.reading_turns import ReadingTurns
 from core.sealing import Sealer
 from core.settings import Settings
 from core.shared_reads import SharedReads
 from core.supervision import Supervisor
 from webhooks.inbox_writer import InboxWriter
-
-# How many admin API reads run at once. Each holds Python's interpreter lock for much of
-# its work: eight at once left the webhooks a small share of it (docs/benchmarks.md,
-# section 8); two keep a second core busy without starving them.
-ADMIN_READS = 2
 
 
 def _never() -> bool:
@@ -49,8 +44,8 @@ class AppState:
     supervision: Supervision = field(default_factory=Supervision)
     # Identical statistics asked at once share one fresh reading (core/shared_reads.py).
     shared_reads: SharedReads = field(default_factory=SharedReads)
-    # Admin reads take turns, a few at a time (webhooks/admin/turns.py).
-    admin_reads: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(ADMIN_READS))
+    # Admin reads take turns with the desk's figures (core/reading_turns.py).
+    reading_turns: ReadingTurns = field(default_factory=ReadingTurns)
 
 
 async def get_state(request: Request) -> AppState:

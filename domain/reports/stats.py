@@ -92,6 +92,8 @@ def _areas(area_id: int | None) -> Any:
 
     A subquery, not a list of ids: statistics read every row of their period in the areas,
     whatever the plan, and a province's two thousand ids would be sent with every statement.
+    A new one for each use: one object put in two statements leaves SQLAlchemy unable to
+    reuse either's compiled SQL (4 ms a call for a province).
     """
     return None if area_id is None else select(subtree(area_id).c.id)
 
@@ -106,22 +108,24 @@ def _key(area_id: int | None) -> int:
 _Piece = tuple[int | None, str, str, float | None, float | None]
 
 
-def _wide(session: Session, ids: Any) -> bool:
+def _wide(session: Session, area_id: int | None) -> bool:
     """Whether an area has so many areas below it that its reports are best found by time."""
-    if ids is None:
+    if area_id is None:
         return True
-    return int(session.scalar(select(func.count()).select_from(ids.subquery())) or 0) > WIDE
+    below = _areas(area_id).subquery()
+    return int(session.scalar(select(func.count()).select_from(below)) or 0) > WIDE
 
 
 def _pieces(
     session: Session,
     *,
-    ids: Any,
+    area_id: int | None,
     wide: bool,
     edges: list[tuple[datetime | None, datetime | None]],
 ) -> list[_Piece]:
     """The reports filed in the pieces of days at a period's ends (two partial days at most)."""
     reports = REPORTS.c
+    ids = _areas(area_id)  # one for the statement's parts: a CTE is named once
     parts = []
     for start, end in edges:
         query = select_columns(
@@ -134,10 +138,11 @@ def _pieces(
             query = query.where(reports.created_at >= start)
         if end is not None:
             query = query.where(reports.created_at < end)
-        if ids is not None:
+        if area_id is not None:
             # "+ 0": the reports of many areas are found by time, from the index alone
             # (ix_reports_created_at_figures), not area by area (a province's 2,000 seeks).
-            query = query.where((reports.area_id + 0 if wide else reports.area_id).in_(ids))
+            area = reports.area_id + 0 if wide else reports.area_id
+            query = query.where(area.in_(ids))
         parts.append(query)
     if not parts:
         return []
@@ -179,7 +184,7 @@ def _by_category_status(
 
 
 def _by_area(
-    session: Session, *, ids: Any, days: tuple[date | None, date | None] | None
+    session: Session, *, area_id: int | None, days: tuple[date | None, date | None] | None
 ) -> dict[int, tuple[str | None, str | None, int]]:
     """Every area of the question (NO_AREA: none), named, with its own reports of whole UTC days.
 
@@ -187,12 +192,14 @@ def _by_area(
     the period; an area with none still answers, for the reports at the period's ends.
     """
     areas: Any
-    if ids is None:
+    if area_id is None:
         areas = select(col(Area.id), col(Area.code), col(Area.name)).union_all(
             select(literal(NO_AREA), null(), null())
         )
     else:
-        areas = select(col(Area.id), col(Area.code), col(Area.name)).where(col(Area.id).in_(ids))
+        areas = select(col(Area.id), col(Area.code), col(Area.name)).where(
+            col(Area.id).in_(_areas(area_id))
+        )
     every = areas.subquery()
     area, code, name = every.c
     if days is None:
@@ -275,15 +282,15 @@ def report_stats(
     The whole UTC days of the period are read from counts kept with every move; the reports
     of the pieces of days at its ends are read themselves and added in here.
     """
-    ids = _areas(area_id)
     days, edges = _split(since, until)
-    pieces = _pieces(session, ids=ids, wide=bool(edges) and _wide(session, ids), edges=edges)
+    wide = bool(edges) and _wide(session, area_id)
+    pieces = _pieces(session, area_id=area_id, wide=wide, edges=edges)
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     for category, status, n in _by_category_status(session, area_id=area_id, days=days):
         categories[category] += n
         statuses[status] += n
-    areas = _by_area(session, ids=ids, days=days)
+    areas = _by_area(session, area_id=area_id, days=days)
     per_area: Counter[int] = Counter({a: n for a, (_code, _name, n) in areas.items()})
     buckets = _buckets(session, area_id=area_id, days=days)
     for area, category, status, *times in pieces:
@@ -337,7 +344,6 @@ def monthly_counts(
     """
     starts = [month_start(until, zone=zone, shift=-n) for n in range(months - 1, -1, -1)]
     ends = [*starts[1:], until]
-    ids = _areas(area_id)
     # Each month as whole UTC days and the pieces of days at its ends (a zone's midnight is
     # no UTC midnight): three statements for the whole chart, whatever its area.
     splits = [_split(start, end) for start, end in zip(starts, ends, strict=True)]
@@ -350,9 +356,11 @@ def monthly_counts(
     if whole:
         _add_whole_days(session, area_id=area_id, whole=whole, into=(filed, resolved))
     pieces = [(i, a, b) for i, (_days, edges) in enumerate(splits) for a, b in edges]
-    wide = bool(pieces) and _wide(session, ids)
+    wide = bool(pieces) and _wide(session, area_id)
     for into, is_resolved in ((filed, False), (resolved, True)):
-        counted = _counted_pieces(session, ids=ids, pieces=pieces, resolved=is_resolved, wide=wide)
+        counted = _counted_pieces(
+            session, area_id=area_id, pieces=pieces, resolved=is_resolved, wide=wide
+        )
         for month, n in counted:
             into[month] += n
     return [
@@ -435,7 +443,7 @@ def _add_whole_days(
 def _counted_pieces(
     session: Session,
     *,
-    ids: Any,
+    area_id: int | None,
     pieces: list[tuple[int, datetime | None, datetime | None]],
     resolved: bool,
     wide: bool,
@@ -445,6 +453,7 @@ def _counted_pieces(
         return []
     reports = REPORTS.c
     moment = reports.closed_at if resolved else reports.created_at
+    ids = _areas(area_id)  # one for the statement's parts: a CTE is named once
     parts = []
     for label, start, end in pieces:
         query = select(literal(label).label("piece"), func.count().label("n")).select_from(REPORTS)
@@ -454,7 +463,7 @@ def _counted_pieces(
             query = query.where(moment >= start)
         if end is not None:
             query = query.where(moment < end)
-        if ids is not None:
+        if area_id is not None:
             # Resolved reports are found by when they closed (ix_reports_status_closed_at),
             # and those of many areas by when they were filed: "+ 0" keeps planners from
             # walking the reports of each area instead, which SQLite chose at a million

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlmodel import Session
 
@@ -73,8 +72,7 @@ async def get_stats(
     async def read() -> bytes:
         # The turn is the reading's, not each question's: identical questions join a reading
         # without queueing for a turn each (webhooks/admin/turns.py).
-        async with state.admin_reads:
-            return await run_in_threadpool(answered)
+        return await state.reading_turns.read(answered)
 
     # The same question asked by several at once is read, and serialized, once for them all,
     # after they asked.

@@ -1,4 +1,4 @@
-"""Admin reads take turns, a few at a time, so that figures never starve the webhooks.
+"""Admin reads take turns with the desk's figures (core/reading_turns.py).
 
 Statistics take theirs inside a shared reading (webhooks/admin/stats.py): identical
 questions join one reading first, then that reading waits for a turn.
@@ -18,6 +18,5 @@ async def read_in_turn(request: Request) -> AsyncIterator[None]:
     if request.method not in ("GET", "HEAD"):
         yield
         return
-    # Waiting here costs the event loop nothing; a thread is taken only once a turn is free.
-    async with (await get_state(request)).admin_reads:
+    async with (await get_state(request)).reading_turns.turn():
         yield

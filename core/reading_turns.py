@@ -1,0 +1,36 @@
+"""Long reads take turns, a few at a time, so that figures never starve the webhooks.
+
+A reading holds Python's interpreter lock for much of its work. Eight at once left the
+webhooks a small share of it, and each reader waited for the others' rows at every step
+(docs/benchmarks.md, section 8); two keep a second core busy without starving them. The
+admin API's reads and the desk's figures (/queue, /stats, the chart) share these turns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+READINGS_AT_ONCE = 2
+
+T = TypeVar("T")
+
+
+class ReadingTurns:
+    """A few turns for long reads; waiting for one costs the event loop nothing."""
+
+    def __init__(self, at_once: int = READINGS_AT_ONCE) -> None:
+        self._free = asyncio.Semaphore(at_once)
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold a turn for the block: a thread is taken only once one is free."""
+        async with self._free:
+            yield
+
+    async def read(self, read: Callable[[], T]) -> T:
+        """Run a blocking read in a thread, in its turn."""
+        async with self._free:
+            return await asyncio.to_thread(read)
