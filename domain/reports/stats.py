@@ -7,28 +7,28 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import func, literal, null, union_all
+from sqlalchemy import Integer, and_, func, literal, null, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from core.db import UTCDateTime
 from domain.areas.models import Area
 from domain.areas.service import subtree
 from domain.reports.area_totals import filed_before
 from domain.reports.figures import COUNTS, REPORTS
-from domain.reports.minutes import KINDS, MINUTES, bucket, median_of, month_of, utc_day
+from domain.reports.minutes import KINDS, MINUTES, bucket_sql, median_of, month_of, utc_day
 from domain.reports.models import (
-    DAY,
     EVERYWHERE,
-    MONTH,
     NO_AREA,
     UNDER,
     Category,
     Status,
 )
 from domain.reports.months import MONTHS
+from domain.reports.running import amount_before
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AreaCount:
     """How many reports of a period carry one area; code and name are None for no area."""
 
@@ -63,6 +63,9 @@ class MonthCount:
 # Above this many areas (a ward and its hamlets are about 20), an area's reports in a piece
 # of a day are found by time rather than area by area.
 WIDE = 50
+# The open ends of a period, as a piece of time's bounds.
+FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
+FAR_FUTURE = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def _day_start(day: date) -> datetime:
@@ -103,60 +106,99 @@ def _key(area_id: int | None) -> int:
     return EVERYWHERE if area_id is None else area_id
 
 
-# A report filed in a piece of a day at a period's end, as statistics read it: area id (None
-# for none), category, status, minutes to claim, minutes to resolve.
-_Piece = tuple[int | None, str, str, float | None, float | None]
-
-
 def _wide(session: Session, area_id: int | None) -> bool:
     """Whether an area has so many areas below it that its reports are best found by time."""
     if area_id is None:
         return True
-    below = _areas(area_id).subquery()
+    # Counted up to one past the bound: the walk down the tree stops there.
+    below = _areas(area_id).limit(WIDE + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(below)) or 0) > WIDE
 
 
-def _pieces(
-    session: Session,
-    *,
-    area_id: int | None,
-    wide: bool,
-    edges: list[tuple[datetime | None, datetime | None]],
-) -> list[_Piece]:
-    """The reports filed in the pieces of days at a period's ends (two partial days at most)."""
-    reports = REPORTS.c
-    ids = _areas(area_id)  # one for the statement's parts: a CTE is named once
-    parts = []
-    for start, end in edges:
-        query = select_columns(
-            reports.area_id,
-            reports.category,
-            reports.status,
-            *(getattr(reports, name) for name in KINDS.values()),
+def _pieces_table(pieces: list[tuple[int, datetime | None, datetime | None]]) -> Any:
+    """Labelled pieces of time as a table of the statement, open ends made far.
+
+    Rows of bound values, not VALUES: a statement with VALUES is compiled again at every
+    call (a few milliseconds each), one with bound values once for its number of pieces.
+    """
+    rows = [
+        select_columns(
+            literal(label, Integer).label("piece"),
+            literal(start or FAR_PAST, UTCDateTime()).label("start"),
+            literal(end or FAR_FUTURE, UTCDateTime()).label("end"),
         )
-        if start is not None:
-            query = query.where(reports.created_at >= start)
-        if end is not None:
-            query = query.where(reports.created_at < end)
-        if area_id is not None:
-            # "+ 0": the reports of many areas are found by time, from the index alone
-            # (ix_reports_created_at_figures), not area by area (a province's 2,000 seeks).
-            area = reports.area_id + 0 if wide else reports.area_id
-            query = query.where(area.in_(ids))
-        parts.append(query)
-    if not parts:
-        return []
-    found = session.execute(union_all(*parts) if len(parts) > 1 else parts[0])
-    return [tuple(row) for row in found]
+        for label, start, end in pieces
+    ]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("pieces")
+
+
+def _in_pieces(
+    *columns: Any,
+    dialect: str,
+    ids: Any,
+    wide: bool,
+    pieces: list[tuple[int, datetime | None, datetime | None]],
+    resolved: bool = False,
+) -> Any:
+    """The reports filed (or resolved) in labelled pieces of time: a subquery of (piece, *columns).
+
+    On SQLite the pieces are a table joined to the reports: a statement per piece built the
+    list of the area's ids again for each (a chart's 24 month ends, most of its cost). On
+    PostgreSQL, which reads that list once, a statement per piece: it sees each range's
+    bounds, and finds the few rows by index instead of guessing a third of the table.
+    """
+    reports = REPORTS.c
+    moment = reports.closed_at if resolved else reports.created_at
+    where = [reports.status == Status.RESOLVED.value] if resolved else []
+    if ids is not None:
+        # Resolved reports are found by when they closed (ix_reports_status_closed_at), and
+        # those of many areas by when they were filed (ix_reports_created_at_figures):
+        # "+ 0" keeps planners from walking a province's 2,000 areas one by one instead.
+        area = reports.area_id + 0 if resolved or wide else reports.area_id
+        where.append(area.in_(ids))
+    if dialect == "postgresql":
+        parts = [
+            select_columns(literal(label, Integer).label("piece"), *columns).where(
+                *where,
+                *([] if start is None else [moment >= start]),
+                *([] if end is None else [moment < end]),
+            )
+            for label, start, end in pieces
+        ]
+        return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("in_pieces")
+    table = _pieces_table(pieces)
+    joined = table.join(REPORTS, and_(moment >= table.c.start, moment < table.c.end))
+    query = select_columns(table.c.piece, *columns).select_from(joined).where(*where)
+    return query.subquery("in_pieces")
+
+
+@dataclass(frozen=True)
+class _Ends:
+    """The pieces of days at a period's ends (at most two), and how their reports are found."""
+
+    edges: list[tuple[datetime | None, datetime | None]]
+    wide: bool
+    dialect: str
+
+    def reports(self, ids: Any) -> Any:
+        """The reports filed in them, of the areas `ids` (None: all), as a subquery."""
+        r = REPORTS.c
+        pieces = [(i, start, end) for i, (start, end) in enumerate(self.edges)]
+        columns = (r.area_id, r.category, r.status, r.claim_minutes, r.resolve_minutes)
+        return _in_pieces(*columns, dialect=self.dialect, ids=ids, wide=self.wide, pieces=pieces)
 
 
 def _by_category_status(
-    session: Session, *, area_id: int | None, days: tuple[date | None, date | None] | None
+    session: Session,
+    *,
+    area_id: int | None,
+    days: tuple[date | None, date | None] | None,
+    ends: _Ends | None,
 ) -> list[tuple[str, str, int]]:
-    """Reports filed on whole UTC days of an area and those below it: (category, status, how many).
+    """Reports filed in a period of an area and those below it: (category, status, how many).
 
     Whole UTC months from the area's month counts, the days left at their ends from its daily
-    counts (a few dozen rows each); added up in SQL.
+    counts (a few dozen rows each), and the reports at the period's ends; added up in SQL.
     """
     months, runs = _months(days) if days is not None else (None, [])
     daily, monthly = COUNTS.c, MONTHS.c
@@ -175,40 +217,58 @@ def _by_category_status(
         )
         query = query.where(daily.day >= first) if first is not None else query
         parts.append(query.where(daily.day < last) if last is not None else query)
+    if ends is not None:
+        e = ends.reports(_areas(area_id)).c
+        parts.append(
+            select(e.category, e.status, func.count().label("n")).group_by(e.category, e.status)
+        )
     if not parts:
         return []
     both = union_all(*parts).subquery()
     c, t, n = both.c
     grouped = select(c, t, func.sum(n)).group_by(c, t).having(func.sum(n) != 0)
-    return [(str(c), str(t), int(n)) for c, t, n in session.execute(grouped)]
+    return [(str(c), str(t), int(n)) for c, t, n in session.connection().execute(grouped)]
 
 
 def _by_area(
-    session: Session, *, area_id: int | None, days: tuple[date | None, date | None] | None
-) -> dict[int, tuple[str | None, str | None, int]]:
-    """Every area of the question (NO_AREA: none), named, with its own reports of whole UTC days.
+    session: Session,
+    *,
+    area_id: int | None,
+    days: tuple[date | None, date | None] | None,
+    ends: _Ends | None,
+) -> list[AreaCount]:
+    """Every area of the question (code None: none) with reports in the period, and how many.
 
-    Two running totals per area (domain/reports/area_totals.py), whatever the length of
-    the period; an area with none still answers, for the reports at the period's ends.
+    Two running totals per area for the whole UTC days (domain/reports/area_totals.py),
+    whatever the length of the period, named in the same statement; the reports at its ends
+    counted by area in another, and the two added here (joined in SQL, each of a province's
+    2,100 areas walked the other's rows).
     """
-    areas: Any
-    if area_id is None:
-        areas = select(col(Area.id), col(Area.code), col(Area.name)).union_all(
-            select(literal(NO_AREA), null(), null())
-        )
-    else:
-        areas = select(col(Area.id), col(Area.code), col(Area.name)).where(
-            col(Area.id).in_(_areas(area_id))
-        )
-    every = areas.subquery()
-    area, code, name = every.c
-    if days is None:
-        whole: Any = literal(0)
-    else:
+    found: dict[int, AreaCount] = {}
+    if days is not None:
+        areas: Any = select(col(Area.id), col(Area.code), col(Area.name))
+        if area_id is None:
+            areas = areas.union_all(select(literal(NO_AREA), null(), null()))
+        else:
+            areas = areas.where(col(Area.id).in_(_areas(area_id)))
+        every = areas.subquery()
+        area, code, name = every.c
         first, last = days
-        whole = filed_before(area, last) - (0 if first is None else filed_before(area, first))
-    found = session.execute(select(area, code, name, whole))
-    return {int(a): (c, n, int(count)) for a, c, n, count in found}
+        whole = filed_before(area, last)
+        if first is not None:
+            whole = whole - filed_before(area, first)
+        rows = session.connection().execute(select(area, code, name, whole))
+        found = {a: AreaCount(c, n, count) for a, c, n, count in rows}
+    if ends is not None:
+        at_ends = ends.reports(_areas(area_id)).c
+        own = func.coalesce(at_ends.area_id, NO_AREA)
+        counted = select(own.label("area_id"), func.count().label("n")).group_by(own).subquery()
+        query = select(counted.c.area_id, col(Area.code), col(Area.name), counted.c.n)
+        query = query.select_from(counted.outerjoin(Area, col(Area.id) == counted.c.area_id))
+        for a, c, n, count in session.connection().execute(query):
+            before = found.get(a)
+            found[a] = AreaCount(c, n, count + (0 if before is None else before.count))
+    return [counted for counted in found.values() if counted.count]
 
 
 def _months(
@@ -233,41 +293,77 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _buckets(
-    session: Session, *, area_id: int | None, days: tuple[date | None, date | None] | None
-) -> dict[str, Counter[int]]:
-    """Per kind (claim, resolve): how many reports filed on whole UTC days have each bucket.
+def _whole_days_buckets(area_id: int | None, days: tuple[date | None, date | None]) -> Any:
+    """A SELECT of (kind, bucket, reports) filed on whole UTC days of an area, from its totals.
 
-    Whole months and days are read from the minute counts of the area itself (which hold its
-    descendants), a few hundred buckets each.
+    The area's buckets of each kind are found one seek each (the next bucket above the last
+    one found), then each is counted by two running totals (domain/reports/minutes.py): a
+    province's two years are a few thousand seeks, not the tens of thousands of rows of its
+    months and days.
     """
-    counted = MINUTES.c
-    buckets: dict[str, Counter[int]] = {kind: Counter() for kind in KINDS}
-    if days is None:
-        return buckets
-    months, runs = _months(days)
-    spans = [(MONTH, months)] if months is not None else []
-    spans += [(DAY, run) for run in runs]
+    m, key = MINUTES.c, _key(area_id)
+    first, last = days
     parts = []
-    for unit, (first, last) in spans:
-        query = select(counted.kind, counted.bucket, counted.reports.label("n")).where(
-            counted.area_id == _key(area_id),
-            counted.unit == unit,
-            counted.kind.in_(list(KINDS)),
+    for kind in KINDS:
+        lowest = select_columns(func.min(m.bucket)).where(m.area_id == key, m.kind == kind)
+        found = select_columns(lowest.scalar_subquery().label("bucket")).cte(
+            f"{kind}_buckets", recursive=True
         )
+        found = found.union_all(
+            select_columns(lowest.where(m.bucket > found.c.bucket).scalar_subquery()).where(
+                found.c.bucket.is_not(None)
+            )
+        )
+        value = found.c.bucket
+        reports = amount_before(MINUTES, "reports", last, area_id=key, kind=kind, bucket=value)
         if first is not None:
-            query = query.where(counted.start >= first)
-        if last is not None:
-            query = query.where(counted.start < last)
-        parts.append(query)
+            reports = reports - amount_before(
+                MINUTES, "reports", first, area_id=key, kind=kind, bucket=value
+            )
+        parts.append(
+            select_columns(literal(kind).label("kind"), value, reports.label("n")).where(
+                value.is_not(None)
+            )
+        )
+    return union_all(*parts)
+
+
+def _medians(
+    session: Session,
+    *,
+    area_id: int | None,
+    days: tuple[date | None, date | None] | None,
+    ends: _Ends | None,
+) -> dict[str, tuple[int, float | None]]:
+    """Per kind (claim, resolve): how many reports of the period have a time, and its median.
+
+    The whole UTC days are read from the minute totals of the area itself (which hold its
+    descendants), the reports at the period's ends added in, by bucket, in SQL.
+    """
+    parts = [_whole_days_buckets(area_id, days).subquery().select()] if days is not None else []
+    if ends is not None:
+        dialect = session.get_bind().dialect.name
+        at_ends = ends.reports(_areas(area_id))
+        for kind, name in KINDS.items():
+            minutes = getattr(at_ends.c, name)
+            time = bucket_sql(minutes, dialect)
+            parts.append(
+                select(literal(kind).label("kind"), time.label("bucket"), func.count().label("n"))
+                .where(minutes.is_not(None))
+                .group_by(time)
+            )
+    buckets: dict[str, list[tuple[int, int]]] = {kind: [] for kind in KINDS}
     if parts:
         both = union_all(*parts).subquery()
-        grouped = select(both.c.kind, both.c.bucket, func.sum(both.c.n)).group_by(
-            both.c.kind, both.c.bucket
+        summed = func.sum(both.c.n)
+        grouped = (
+            select_columns(both.c.kind, both.c.bucket, summed)
+            .group_by(both.c.kind, both.c.bucket)
+            .having(summed != 0)
         )
-        for kind, value, n in session.execute(grouped):
-            buckets[str(kind)][int(value)] += int(n)
-    return buckets
+        for kind, value, n in session.connection().execute(grouped):
+            buckets[str(kind)].append((int(value), int(n)))
+    return {kind: median_of(counts) for kind, counts in buckets.items()}
 
 
 def report_stats(
@@ -280,46 +376,26 @@ def report_stats(
     when they happen (`claim_minutes`, `resolve_minutes`); their medians are those of the
     times rounded to their bucket (domain/reports/minutes.py), read from the minute counts.
     The whole UTC days of the period are read from counts kept with every move; the reports
-    of the pieces of days at its ends are read themselves and added in here.
+    of the pieces of days at its ends are read themselves and added in, in SQL.
     """
     days, edges = _split(since, until)
-    wide = bool(edges) and _wide(session, area_id)
-    pieces = _pieces(session, area_id=area_id, wide=wide, edges=edges)
+    dialect = session.get_bind().dialect.name
+    ends = _Ends(edges, _wide(session, area_id), dialect) if edges else None
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
-    for category, status, n in _by_category_status(session, area_id=area_id, days=days):
+    for category, status, n in _by_category_status(session, area_id=area_id, days=days, ends=ends):
         categories[category] += n
         statuses[status] += n
-    areas = _by_area(session, area_id=area_id, days=days)
-    per_area: Counter[int] = Counter({a: n for a, (_code, _name, n) in areas.items()})
-    buckets = _buckets(session, area_id=area_id, days=days)
-    for area, category, status, *times in pieces:
-        categories[category] += 1
-        statuses[status] += 1
-        per_area[NO_AREA if area is None else area] += 1
-        for kind, minutes in zip(KINDS, times, strict=True):
-            if minutes is not None:
-                buckets[kind][bucket(minutes)] += 1
     by_category = {c.value: categories.pop(c.value, 0) for c in Category} | dict(categories)
     by_status = {s.value: statuses.pop(s.value, 0) for s in Status} | dict(statuses)
-    by_area = sorted(
-        (
-            AreaCount(code=areas[a][0], name=areas[a][1], count=n)
-            if a in areas
-            else AreaCount(code=None, name=None, count=n)
-            for a, n in per_area.items()
-            if n
-        ),
-        key=lambda a: (-a.count, a.code or ""),
-    )
-    (claimed, to_claim), (resolved, to_resolve) = (
-        median_of(buckets[kind].items()) for kind in KINDS
-    )
+    by_area = _by_area(session, area_id=area_id, days=days, ends=ends)
+    medians = _medians(session, area_id=area_id, days=days, ends=ends)
+    (claimed, to_claim), (resolved, to_resolve) = (medians[kind] for kind in KINDS)
     return ReportStats(
         total=sum(by_status.values()),
         by_category=by_category,
         by_status=by_status,
-        by_area=tuple(by_area),
+        by_area=tuple(sorted(by_area, key=lambda a: (-a.count, a.code or ""))),
         claimed=claimed,
         resolved=resolved,
         median_minutes_to_claim=to_claim,
@@ -451,27 +527,15 @@ def _counted_pieces(
     """Reports filed (or resolved) in each piece of time, counted by index: (label, count)."""
     if not pieces:
         return []
-    reports = REPORTS.c
-    moment = reports.closed_at if resolved else reports.created_at
-    ids = _areas(area_id)  # one for the statement's parts: a CTE is named once
-    parts = []
-    for label, start, end in pieces:
-        query = select(literal(label).label("piece"), func.count().label("n")).select_from(REPORTS)
-        if resolved:
-            query = query.where(reports.status == Status.RESOLVED.value)
-        if start is not None:
-            query = query.where(moment >= start)
-        if end is not None:
-            query = query.where(moment < end)
-        if area_id is not None:
-            # Resolved reports are found by when they closed (ix_reports_status_closed_at),
-            # and those of many areas by when they were filed: "+ 0" keeps planners from
-            # walking the reports of each area instead, which SQLite chose at a million
-            # reports (a chart of 39 s).
-            area = reports.area_id + 0 if resolved or wide else reports.area_id
-            query = query.where(area.in_(ids))
-        parts.append(query)
-    return [(int(label), int(n)) for label, n in session.execute(union_all(*parts))]
+    counted = _in_pieces(
+        dialect=session.get_bind().dialect.name,
+        ids=_areas(area_id),
+        wide=wide,
+        pieces=pieces,
+        resolved=resolved,
+    )
+    query = select_columns(counted.c.piece, func.count()).group_by(counted.c.piece)
+    return [(int(piece), int(n)) for piece, n in session.connection().execute(query)]
 
 
 def month_bounds(year: int, month: int, *, zone: tzinfo) -> tuple[datetime, datetime]:
