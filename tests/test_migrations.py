@@ -193,7 +193,7 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
             "2026-04-02",
             "2026-04-03",
         ]
-        minutes = session.execute(
+        buckets = session.execute(
             sa.text(
                 "SELECT area_id, kind, bucket, day, reports FROM report_minute_totals "
                 "ORDER BY area_id, kind, bucket"
@@ -201,7 +201,7 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
         ).all()
         # Under the area, and everywhere (-1): the claims after 10 and 30 minutes, and the
         # resolution after two days, rounded to the hour, from the day both were filed on.
-        assert [(r[0], r[1], r[2], str(r[3]), r[4]) for r in minutes] == [
+        assert [(r[0], r[1], r[2], str(r[3]), r[4]) for r in buckets] == [
             (-1, "claim", 10, "2026-03-31", 1),
             (-1, "claim", 30, "2026-03-31", 1),
             (-1, "resolve", 2880, "2026-03-31", 1),
