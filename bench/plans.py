@@ -48,7 +48,7 @@ The indexes (domain/reports/models.py, migrations 0009 and 0010):
 | `report_daily_counts` primary key | area_id, day, category, status | statistics and the chart over the days at the ends of whole months, from the asked area's own rows (on SQLite a WITHOUT ROWID table: the rows live in key order) |
 | `report_month_counts` primary key | area_id, scope, month, category, status | statistics and the chart over whole UTC months, from the asked area's own rows |
 | `report_area_totals` primary key | area_id, day | the list of areas: each area's running total of its own reports, two rows per area for any period |
-| `report_minute_totals` primary key | area_id, kind, bucket, day | the median times: each of the asked area's buckets found by one seek, counted over any period by two running totals |
+| `report_minute_counts` primary key | area_id, unit, kind, start, bucket | the median times, from the asked area's buckets by month and day |
 | `report_open_counts` primary key | area_id, status | how many reports are open in an area (`/queue`) |
 
 An area filter reads the ids of the area and those below it as a subquery (by
@@ -57,9 +57,8 @@ An area filter reads the ids of the area and those below it as a subquery (by
 take each area's own reports of the whole days as the difference of two rows of
 `report_area_totals`, and read the reports of the two partial days at the ends of a period
 by `ix_reports_area_figures` (an area with few below it) or `ix_reports_created_at_figures`
-(more than 50 areas, or everywhere); the median times find the asked area's buckets
-of `report_minute_totals` one seek each and count each by two running totals
-(docs/architecture.md). Where a plan names another index than the one made for the
+(more than 50 areas, or everywhere); the median times walk the buckets of
+`report_minute_counts` (docs/architecture.md). Where a plan names another index than the one made for the
 question, the planner judged it cheaper at this size, and the section says which.
 """
 

@@ -8,9 +8,10 @@ client and with 8 at once, recording p50/p95 and this process's resident memory 
 VmHWM the peak: the server and the client together, the generation excluded).
 
 API questions go over HTTP with the admin token. The chat's reads (/queue, /stats, /stats 366,
-the chart) are timed as the desk reads them before its transaction (bot/facts.py: the same
-functions on a reading session, in a thread, in the service's reading turns), and the
-leader's overdue sweep as its loop reads it (in a thread, no turn).
+the chart) are typed in a police group linked to the area and read ahead as the desk reads
+them before its transaction (bot/facts.py: in the service's reading turns, the same command
+of the same group asked at once read once), at the present time rather than the history's;
+the leader's overdue sweep is read as its loop reads it (in a thread, no turn).
 
     .venv/bin/python bench/reports_million.py                        # 1,000,000 reports, both
     .venv/bin/python bench/reports_million.py --reports 200000 --calls 20
@@ -31,7 +32,6 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,14 +39,16 @@ from zoneinfo import ZoneInfo
 import httpx
 from _common import ROOT, machine, memory_kb, table, verdict, write_results
 
-from core.db import Database
-from core.reading_turns import ReadingTurns
+from bot.events import ChatRef, Command
+from core.db import Database, utcnow
 from core.settings import Settings
+from domain.chats.models import Channel, Chat, ChatKind, LinkRole
+from domain.chats.service import get_chat
 from domain.reports.deadlines import overdue_reports
-from domain.reports.queue import open_page
 from migrations.runner import upgrade_to_head
 from tests.harness import ADMIN_TOKEN, make_settings, serving
 from tests.support.history import NOW, History, code_of, describe, generate
+from tinbao.service import Service
 from webhooks.admin.paging import encode_cursor
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -82,12 +84,30 @@ def generated(url: str, reports: int, workdir: Path) -> tuple[History, float]:
     return History(**data), seconds
 
 
+def triage_chat(db: Database, area_id: int) -> ChatRef:
+    """A police group linked to the area, as the desk's reads need one (made once, then kept)."""
+    chat_id = f"-100{area_id}"
+    with db.session() as session:
+        if get_chat(session, channel=Channel.TELEGRAM.value, chat_id=chat_id) is None:
+            session.add(
+                Chat(
+                    channel=Channel.TELEGRAM.value,
+                    chat_id=chat_id,
+                    kind=ChatKind.GROUP.value,
+                    area_id=area_id,
+                    role=LinkRole.TRIAGE.value,
+                )
+            )
+    return ChatRef(channel=Channel.TELEGRAM.value, chat_id=chat_id, kind=ChatKind.GROUP.value)
+
+
 def questions(
-    client: httpx.AsyncClient, db: Database, history: History, turns: ReadingTurns
+    client: httpx.AsyncClient, service: Service, history: History
 ) -> dict[str, Ask | list[Ask]]:
     """Every question, by name, as a coroutine that asks it once (or one for each client)."""
     ward = history.wards[len(history.wards) // 2]
     ids = history.area_ids
+    db = service.db
 
     def api(path: str, **params: str) -> Ask:
         async def ask() -> None:
@@ -96,15 +116,15 @@ def questions(
 
         return ask
 
-    def read(call: Callable[[Any], object], *, turns: ReadingTurns | None = None) -> Ask:
-        """A read as the service makes it: in a thread, in one of its reading turns if given."""
+    def read(call: Callable[[Any], object]) -> Ask:
+        """A read as the leader's loop makes it: in a thread."""
 
         def once() -> None:
             with db.reading() as session:
                 call(session)
 
         async def ask() -> None:
-            await (asyncio.to_thread(once) if turns is None else turns.read(once))
+            await asyncio.to_thread(once)
 
         return ask
 
@@ -117,11 +137,19 @@ def questions(
         """The same question over periods an hour apart: one per client, none shared."""
         return [stats(area, days, shift) for shift in range(CLIENTS)]
 
-    from bot.triage.stats import count_figures  # the desk's own reads
+    chats = {area: triage_chat(db, ids[area]) for area in (history.province, ward)}
 
-    def chat(area: str, words: str) -> Ask:
-        figures = partial(count_figures, area_id=ids[area], words=words, now=NOW, zone=ZONE)
-        return read(figures, turns=turns)
+    def chat(area: str, command: str, words: str = "") -> Ask:
+        """A command typed in the area's police group, read ahead as the desk reads it."""
+
+        async def ask() -> None:
+            typed = Command(
+                chat=chats[area], sender=None, message_id=None, sent_at=utcnow(),
+                name=command, args=words,
+            )  # fmt: skip
+            assert await service.facts.read_ahead(typed) is not None
+
+        return ask
 
     month_ago = (NOW - timedelta(days=30)).isoformat()
     leader = Settings()  # built once, as the leader's loop holds its settings
@@ -143,14 +171,12 @@ def questions(
         "stats: province, 2 years": stats(history.province, 730),
         "stats: province, 30 days, 8 periods": apart(history.province, 30),
         "stats: province, 2 years, 8 periods": apart(history.province, 730),
-        "/queue: province": read(
-            partial(open_page, area_id=ids[history.province], page=1), turns=turns
-        ),
-        "/queue: ward": read(partial(open_page, area_id=ids[ward], page=1), turns=turns),
-        "/stats: province": chat(history.province, ""),
-        "/stats 366: ward": chat(ward, "366"),
-        "/stats 366: province": chat(history.province, "366"),
-        "chart: province": chat(history.province, "chart"),
+        "/queue: province": chat(history.province, "queue"),
+        "/queue: ward": chat(ward, "queue"),
+        "/stats: province": chat(history.province, "stats"),
+        "/stats 366: ward": chat(ward, "stats", "366"),
+        "/stats 366: province": chat(history.province, "stats", "366"),
+        "chart: province": chat(history.province, "stats", "chart"),
         "overdue sweep": read(lambda s: overdue_reports(s, settings=leader, now=NOW)),
     }
 
@@ -179,7 +205,7 @@ async def measure(
         serving(settings) as running,
         httpx.AsyncClient(base_url=running.url, timeout=120) as client,
     ):
-        asked_all = questions(client, running.db, history, running.service.reading_turns)
+        asked_all = questions(client, running.service, history)
         for name, asked in asked_all.items():
             if only and not any(part in name for part in only):
                 continue

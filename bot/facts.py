@@ -22,6 +22,7 @@ from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database, utcnow
 from core.reading_turns import ReadingTurns
 from core.sealing import Sealer
+from core.shared_reads import SharedReads
 from domain.chats.models import Channel, ChatKind, LinkRole
 from domain.chats.service import get_chat
 from domain.evidence import StoredFile
@@ -50,10 +51,13 @@ class FactFinder:
         oa_groups: OaGroupFacts | None = None,
         zone: tzinfo = UTC,
         reading_turns: ReadingTurns | None = None,
+        shared_reads: SharedReads | None = None,
     ) -> None:
         self._oa_groups = oa_groups
-        # The desk's figures take turns with the admin API's reads (core/reading_turns.py).
+        # The desk's figures take turns with the admin API's reads (core/reading_turns.py),
+        # and the same command asked in a chat by several at once is read once for them.
         self._turns = reading_turns or ReadingTurns()
+        self._shared = shared_reads or SharedReads()
         self._zone = zone
         self._member_ttl = member_check_seconds
         # (chat id, user id) -> (is a member, monotonic time asked)
@@ -113,10 +117,21 @@ class FactFinder:
         )
 
     async def read_ahead(self, event: Event) -> ReadAhead | None:
-        """What a desk command that only reads shows, read in its turn; None for other events."""
-        if asked_of(event) is None:
+        """What a desk command that only reads shows, read in its turn; None for other events.
+
+        Officers asking the same of the same chat at once share one reading, begun after they
+        asked (core/shared_reads.py): its figures are as of that reading's moment.
+        """
+        asked = asked_of(event)
+        if asked is None:
             return None
-        return await self._turns.read(partial(self._read_ahead, event))
+
+        async def read() -> ReadAhead | None:
+            return await self._turns.read(partial(self._read_ahead, event))
+
+        key = ("desk", event.chat.channel, event.chat.chat_id, *asked)
+        answer: ReadAhead | None = await self._shared.answer(key, read)
+        return answer
 
     def _read_ahead(self, event: Event) -> ReadAhead | None:
         with self._db.reading() as session:

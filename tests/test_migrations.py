@@ -193,21 +193,21 @@ def test_report_figures_are_backfilled_from_reports_and_their_timelines(
             "2026-04-02",
             "2026-04-03",
         ]
-        buckets = session.execute(
+        months = session.execute(
             sa.text(
-                "SELECT area_id, kind, bucket, day, reports FROM report_minute_totals "
-                "ORDER BY area_id, kind, bucket"
+                "SELECT area_id, kind, start, bucket, reports FROM report_minute_counts "
+                "WHERE unit = 'm' ORDER BY area_id, kind, bucket"
             )
         ).all()
         # Under the area, and everywhere (-1): the claims after 10 and 30 minutes, and the
-        # resolution after two days, rounded to the hour, from the day both were filed on.
-        assert [(r[0], r[1], r[2], str(r[3]), r[4]) for r in buckets] == [
-            (-1, "claim", 10, "2026-03-31", 1),
-            (-1, "claim", 30, "2026-03-31", 1),
-            (-1, "resolve", 2880, "2026-03-31", 1),
-            (1, "claim", 10, "2026-03-31", 1),
-            (1, "claim", 30, "2026-03-31", 1),
-            (1, "resolve", 2880, "2026-03-31", 1),
+        # resolution after two days, rounded to the hour.
+        assert [(r[0], r[1], str(r[2]), r[3], r[4]) for r in months] == [
+            (-1, "claim", "2026-03-01", 10, 1),
+            (-1, "claim", "2026-03-01", 30, 1),
+            (-1, "resolve", "2026-03-01", 2880, 1),
+            (1, "claim", "2026-03-01", 10, 1),
+            (1, "claim", "2026-03-01", 30, 1),
+            (1, "resolve", "2026-03-01", 2880, 1),
         ]
         opened = session.execute(
             sa.text("SELECT area_id, status, reports FROM report_open_counts ORDER BY area_id")

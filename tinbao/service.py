@@ -129,7 +129,7 @@ class Service:
             ),
         )
         self.fetcher = EvidenceFetcher(media_dir=settings.media_dir, telegram_bot=self.telegram_bot)
-        facts = FactFinder(
+        self.facts = facts = FactFinder(
             db=self.db,
             sealer=self.sealer,
             profiles=self.profiles,
@@ -143,6 +143,7 @@ class Service:
             ),
             zone=self.settings.zone,
             reading_turns=self.reading_turns,
+            shared_reads=self.shared_reads,
         )
         self.handler = UpdateHandler(
             db=self.db,

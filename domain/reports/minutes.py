@@ -2,9 +2,9 @@
 
 The published median of a time is the median of the reports' times each rounded to its
 bucket: to the minute under an hour, to 5 minutes under a day, to the hour beyond (what
-/stats shows: "45 min", "2 h 35 min", "3 d 4 h"). Running totals of the reports per bucket,
-by the UTC day they were filed on, per area (and every area above it) keep a median of any
-area over any period to two rows per bucket, however many reports the period holds.
+/stats shows: "45 min", "2 h 35 min", "3 d 4 h"). Counting reports per bucket, per UTC day and
+month, per area (and every area above it) keeps a median of any area over any period to a
+few hundred rows per month, however many reports the period holds.
 """
 
 from __future__ import annotations
@@ -27,18 +27,24 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from domain.areas.models import Area
-from domain.reports.models import EVERYWHERE, NO_AREA, Report, ReportMinuteTotal
-from domain.reports.running import add_running, recount_running, running_mismatches
+from domain.reports.models import (
+    DAY,
+    EVERYWHERE,
+    MONTH,
+    NO_AREA,
+    Report,
+    ReportMinuteCount,
+)
 
 HOUR, DAY_MINUTES = 60, 24 * 60
 KINDS = {"claim": "claim_minutes", "resolve": "resolve_minutes"}
-Key = tuple[int, str, int, date]  # area_id, kind, bucket, day
-MINUTES: Table = ReportMinuteTotal.__table__  # type: ignore[attr-defined]
-_KEYS = ("area_id", "kind", "bucket")
+Key = tuple[int, str, str, date, int]  # area_id, unit, kind, start, bucket
+MINUTES: Table = ReportMinuteCount.__table__  # type: ignore[attr-defined]
 REPORTS: Table = Report.__table__  # type: ignore[attr-defined]
 AREAS: Table = Area.__table__  # type: ignore[attr-defined]
 
@@ -129,7 +135,7 @@ def chain(connection: Connection, area_id: int | None, known: dict[int, list[int
 
 
 def minutes_of(values: dict[str, Any], areas: list[int]) -> Counter[Key]:
-    """What one report adds to the minute totals: its times' buckets, from its day, in its areas."""
+    """What one report adds to the minute counts: its times, by day and month, in its areas."""
     counts: Counter[Key] = Counter()
     created = values["created_at"]
     if created is None:
@@ -140,13 +146,33 @@ def minutes_of(values: dict[str, Any], areas: list[int]) -> Counter[Key]:
         if minutes is None:
             continue
         for area in areas:
-            counts[area, kind, bucket(minutes), day] += 1
+            counts[area, DAY, kind, day, bucket(minutes)] += 1
+            counts[area, MONTH, kind, month_of(day), bucket(minutes)] += 1
     return counts
 
 
 def add_minutes(connection: Connection, delta: Counter[Key]) -> None:
-    """Add these amounts to the minute totals from their day on, creating the rows they need."""
-    add_running(connection, MINUTES, delta, keys=_KEYS, value="reports")
+    """Add these amounts to the minute counts, creating the rows they need."""
+    rows = sorted((key, n) for key, n in delta.items() if n)
+    if not rows:
+        return
+    insert = (
+        sqlite.insert(MINUTES)
+        if connection.dialect.name == "sqlite"
+        else postgresql.insert(MINUTES)
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["area_id", "unit", "kind", "start", "bucket"],
+        set_={"reports": MINUTES.c.reports + insert.excluded.reports},
+    )
+    # Sorted: two transactions moving the same rows lock them in the same order.
+    connection.execute(
+        statement,
+        [
+            {"area_id": a, "unit": u, "kind": k, "start": s, "bucket": b, "reports": n}
+            for (a, u, k, s, b), n in rows
+        ],
+    )
 
 
 def closure() -> Any:
@@ -161,45 +187,58 @@ def closure() -> Any:
 
 
 def recount_minutes(dialect: str) -> Any:
-    """The minute totals as a full recount of the reports gives them (a SELECT)."""
+    """The minute counts as a full recount of the reports gives them (a SELECT)."""
     r = REPORTS.c
     tree = closure()
-    day = day_of(r.created_at, dialect).label("day")
+    day = day_of(r.created_at, dialect)
+    month = month_sql(r.created_at, dialect)
     parts = []
     for kind, column_name in KINDS.items():
         column = getattr(r, column_name)
         where = column.is_not(None)
-        fields = (literal(kind).label("kind"), bucket_sql(column, dialect).label("bucket"), day)
-        parts.append(  # under its own area and those above
-            select(tree.c.under.label("area_id"), *fields)
-            .select_from(REPORTS.join(tree, tree.c.area_id == r.area_id))
-            .where(where)
-        )
-        parts.append(  # reports without an area
-            select(literal(NO_AREA).label("area_id"), *fields).where(where, r.area_id.is_(None))
-        )
-        parts.append(select(literal(EVERYWHERE).label("area_id"), *fields).where(where))
+        for unit, start in ((DAY, day), (MONTH, month)):
+            fields = (
+                literal(unit).label("unit"),
+                literal(kind).label("kind"),
+                start.label("start"),
+            )
+            the_bucket = bucket_sql(column, dialect).label("bucket")
+            parts.append(  # under its own area and those above
+                select(tree.c.under.label("area_id"), *fields, the_bucket)
+                .select_from(REPORTS.join(tree, tree.c.area_id == r.area_id))
+                .where(where)
+            )
+            parts.append(  # reports without an area
+                select(literal(NO_AREA).label("area_id"), *fields, the_bucket).where(
+                    where, r.area_id.is_(None)
+                )
+            )
+            parts.append(
+                select(literal(EVERYWHERE).label("area_id"), *fields, the_bucket).where(where)
+            )
     every = union_all(*parts).subquery()
     c = every.c
-    per_day = (
-        select(c.area_id, c.kind, c.bucket, c.day, func.count().label("reports"))
-        .group_by(c.area_id, c.kind, c.bucket, c.day)
-        .subquery()
-    )
-    return recount_running(per_day, _KEYS, "reports")
+    return select(
+        c.area_id, c.unit, c.kind, c.start, c.bucket, func.count().label("reports")
+    ).group_by(c.area_id, c.unit, c.kind, c.start, c.bucket)
 
 
 def rebuild_minutes(connection: Connection) -> None:
-    """Fill the minute totals from the reports and the area tree, replacing what they held."""
+    """Fill the minute counts from the reports and the area tree, replacing what they held."""
     connection.execute(MINUTES.delete())
     connection.execute(
         MINUTES.insert().from_select(
-            [*_KEYS, "day", "reports"], recount_minutes(connection.dialect.name)
+            ["area_id", "unit", "kind", "start", "bucket", "reports"],
+            recount_minutes(connection.dialect.name),
         )
     )
 
 
 def minute_mismatches(connection: Connection, *, limit: int = 20) -> list[tuple[Any, ...]]:
-    """Minute totals that differ from a full recount; empty when they agree."""
+    """Minute counts that differ from a full recount; empty when they agree."""
+    c = MINUTES.c
+    kept = select(c.area_id, c.unit, c.kind, c.start, c.bucket, c.reports).where(c.reports != 0)
     truth = recount_minutes(connection.dialect.name)
-    return running_mismatches(connection, MINUTES, truth, keys=_KEYS, value="reports", limit=limit)
+    missing = select(truth.except_(kept).subquery())
+    extra = select(kept.except_(truth).subquery())
+    return [tuple(row) for row in connection.execute(union_all(missing, extra).limit(limit))]

@@ -199,26 +199,27 @@ class ReportAreaTotal(SQLModel, table=True):
     filed: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # through `day`
 
 
-EVERYWHERE = -1  # the area_id of counts of every report, whatever its area
+EVERYWHERE = -1  # the area_id of minute counts of every report, whatever its area
+DAY, MONTH = "d", "m"  # the units of the minute counts: a UTC day, a UTC month
 
 
-class ReportMinuteTotal(SQLModel, table=True):
-    """Reports filed up to the end of a UTC day whose time to claim (or resolve) rounds to a bucket.
+class ReportMinuteCount(SQLModel, table=True):
+    """Reports filed in a UTC day or month whose time to claim (or resolve) rounds to a bucket.
 
-    A running total for each area (a report counts under its area, every area above it and
-    EVERYWHERE), kind and bucket, with a row for each day it changed: the median of any area
-    over any period reads two rows per bucket, however long the period. Kept in the same
-    transaction as every change of a report (domain/reports/figures.py).
+    Each report counts under its area, every area above it and EVERYWHERE, so that a median
+    of any area over any period walks a few hundred buckets per month instead of its reports.
+    Kept in the same transaction as every change of a report (domain/reports/figures.py).
     """
 
-    __tablename__ = "report_minute_totals"
+    __tablename__ = "report_minute_counts"
     __table_args__ = {"sqlite_with_rowid": False}
 
     area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    unit: str = Field(sa_column=Column(String(1), primary_key=True))  # DAY or MONTH
     kind: str = Field(sa_column=Column(String(8), primary_key=True))  # claim or resolve
+    start: date = Field(sa_column=Column(Date, primary_key=True))  # the day, or the 1st
     bucket: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
-    day: date = Field(sa_column=Column(Date, primary_key=True))
-    reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))  # through `day`
+    reports: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
 OWN, UNDER = "o", "u"  # month counts' scope: only UNDER is written (OWN rows retired in 0010)

@@ -18,14 +18,15 @@ from domain.reports.area_totals import filed_before
 from domain.reports.figures import COUNTS, REPORTS
 from domain.reports.minutes import KINDS, MINUTES, bucket_sql, median_of, month_of, utc_day
 from domain.reports.models import (
+    DAY,
     EVERYWHERE,
+    MONTH,
     NO_AREA,
     UNDER,
     Category,
     Status,
 )
 from domain.reports.months import MONTHS
-from domain.reports.running import amount_before
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,26 +198,22 @@ def _by_category_status(
 ) -> list[tuple[str, str, int]]:
     """Reports filed in a period of an area and those below it: (category, status, how many).
 
-    Whole UTC months from the area's month counts, the days left at their ends from its daily
-    counts (a few dozen rows each), and the reports at the period's ends; added up in SQL.
+    Whole UTC months from the area's month counts and days from its daily counts (a few
+    dozen rows each, _spans), and the reports at the period's ends; added up in SQL.
     """
-    months, runs = _months(days) if days is not None else (None, [])
     daily, monthly = COUNTS.c, MONTHS.c
     key = _key(area_id)
     parts = []
-    if months is not None:
-        first, last = months
-        query = select(monthly.category, monthly.status, monthly.filed.label("n")).where(
-            monthly.area_id == key, monthly.scope == UNDER
-        )
-        query = query.where(monthly.month >= first) if first is not None else query
-        parts.append(query.where(monthly.month < last) if last is not None else query)
-    for first, last in runs:
-        query = select(daily.category, daily.status, daily.filed.label("n")).where(
-            daily.area_id == key
-        )
-        query = query.where(daily.day >= first) if first is not None else query
-        parts.append(query.where(daily.day < last) if last is not None else query)
+    for unit, first, last, sign in _spans(days) if days is not None else []:
+        if unit == MONTH:
+            query = select(monthly.category, monthly.status, (monthly.filed * sign).label("n"))
+            query = query.where(monthly.area_id == key, monthly.scope == UNDER)
+            moment = monthly.month
+        else:
+            query = select(daily.category, daily.status, (daily.filed * sign).label("n"))
+            query, moment = query.where(daily.area_id == key), daily.day
+        query = query.where(moment >= first) if first is not None else query
+        parts.append(query.where(moment < last) if last is not None else query)
     if ends is not None:
         e = ends.reports(_areas(area_id)).c
         parts.append(
@@ -257,7 +254,7 @@ def _by_area(
         whole = filed_before(area, last)
         if first is not None:
             whole = whole - filed_before(area, first)
-        rows = session.connection().execute(select(area, code, name, whole))
+        rows = session.connection().execute(select(area, code, name, whole)).all()
         found = {a: AreaCount(c, n, count) for a, c, n, count in rows}
     if ends is not None:
         at_ends = ends.reports(_areas(area_id)).c
@@ -265,67 +262,58 @@ def _by_area(
         counted = select(own.label("area_id"), func.count().label("n")).group_by(own).subquery()
         query = select(counted.c.area_id, col(Area.code), col(Area.name), counted.c.n)
         query = query.select_from(counted.outerjoin(Area, col(Area.id) == counted.c.area_id))
-        for a, c, n, count in session.connection().execute(query):
+        for a, c, n, count in session.connection().execute(query).all():
             before = found.get(a)
             found[a] = AreaCount(c, n, count + (0 if before is None else before.count))
     return [counted for counted in found.values() if counted.count]
 
 
-def _months(
-    days: tuple[date | None, date | None],
-) -> tuple[tuple[date | None, date | None] | None, list[tuple[date | None, date | None]]]:
-    """Whole UTC days as whole months (None: none) and the runs of days left at their ends."""
+Span = tuple[str, date | None, date | None, int]  # MONTH or DAY, [first, last), +1 or -1
+
+
+def _spans(days: tuple[date | None, date | None]) -> list[Span]:
+    """Whole UTC days as runs of months and days to add (+1) or take back (-1).
+
+    Counts are kept by month and by day: a run of days at either end of the period is read
+    as its days, or as its whole month less the days outside the period, whichever reads
+    fewer days (a month's days are a few hundred rows each for a province's medians).
+    """
     first, last = days
-    m0 = None if first is None else first if first.day == 1 else _next_month(first)
-    m1 = None if last is None else month_of(last)
-    if m0 is not None and m1 is not None and m0 >= m1:
-        return None, [days]
-    runs: list[tuple[date | None, date | None]] = []
-    if first is not None and m0 is not None and first < m0:
-        runs.append((first, m0))
-    if last is not None and m1 is not None and m1 < last:
-        runs.append((m1, last))
-    return (m0, m1), runs
+    if first is None or last is None:  # open: whole months from or up to its one end
+        m0 = None if first is None else first if first.day == 1 else _next_month(first)
+        m1 = None if last is None else month_of(last)
+        runs: list[Span] = [(MONTH, m0, m1, 1)]
+        if first is not None and m0 is not None and first < m0:
+            runs.append((DAY, first, m0, 1))
+        if last is not None and m1 is not None and m1 < last:
+            runs.append((DAY, m1, last, 1))
+        return runs
+    spans: list[Span] = []
+    start, end = month_of(first), _next_month(month_of(last - timedelta(days=1)))
+    if _next_month(start) == end:  # within one month
+        if (first - start).days + (end - last).days < (last - first).days:
+            spans = [(MONTH, start, end, 1), (DAY, start, first, -1), (DAY, last, end, -1)]
+        else:
+            spans = [(DAY, first, last, 1)]
+        return [s for s in spans if s[1] is None or s[2] is None or s[1] < s[2]]
+    if (first - start).days <= (_next_month(start) - first).days:
+        spans.append((DAY, start, first, -1))  # the month, less its days before the period
+    else:
+        spans.append((DAY, first, _next_month(start), 1))
+        start = _next_month(start)
+    final = month_of(last - timedelta(days=1))
+    if (end - last).days <= (last - final).days:
+        spans.append((DAY, last, end, -1))  # the month, less its days after the period
+    else:
+        spans.append((DAY, final, last, 1))
+        end = final
+    spans.append((MONTH, start, end, 1))
+    return [s for s in spans if s[1] is None or s[2] is None or s[1] < s[2]]
 
 
 def _next_month(day: date) -> date:
     """The first of the month after a day's."""
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def _whole_days_buckets(area_id: int | None, days: tuple[date | None, date | None]) -> Any:
-    """A SELECT of (kind, bucket, reports) filed on whole UTC days of an area, from its totals.
-
-    The area's buckets of each kind are found one seek each (the next bucket above the last
-    one found), then each is counted by two running totals (domain/reports/minutes.py): a
-    province's two years are a few thousand seeks, not the tens of thousands of rows of its
-    months and days.
-    """
-    m, key = MINUTES.c, _key(area_id)
-    first, last = days
-    parts = []
-    for kind in KINDS:
-        lowest = select_columns(func.min(m.bucket)).where(m.area_id == key, m.kind == kind)
-        found = select_columns(lowest.scalar_subquery().label("bucket")).cte(
-            f"{kind}_buckets", recursive=True
-        )
-        found = found.union_all(
-            select_columns(lowest.where(m.bucket > found.c.bucket).scalar_subquery()).where(
-                found.c.bucket.is_not(None)
-            )
-        )
-        value = found.c.bucket
-        reports = amount_before(MINUTES, "reports", last, area_id=key, kind=kind, bucket=value)
-        if first is not None:
-            reports = reports - amount_before(
-                MINUTES, "reports", first, area_id=key, kind=kind, bucket=value
-            )
-        parts.append(
-            select_columns(literal(kind).label("kind"), value, reports.label("n")).where(
-                value.is_not(None)
-            )
-        )
-    return union_all(*parts)
 
 
 def _medians(
@@ -337,10 +325,23 @@ def _medians(
 ) -> dict[str, tuple[int, float | None]]:
     """Per kind (claim, resolve): how many reports of the period have a time, and its median.
 
-    The whole UTC days are read from the minute totals of the area itself (which hold its
-    descendants), the reports at the period's ends added in, by bucket, in SQL.
+    Whole months and days are read from the minute counts of the area itself (which hold its
+    descendants), a few hundred buckets each (_spans), the reports at the period's ends
+    added in, by bucket, in SQL.
     """
-    parts = [_whole_days_buckets(area_id, days).subquery().select()] if days is not None else []
+    counted = MINUTES.c
+    parts = []
+    for unit, first, last, sign in _spans(days) if days is not None else []:
+        query = select(counted.kind, counted.bucket, (counted.reports * sign).label("n")).where(
+            counted.area_id == _key(area_id),
+            counted.unit == unit,
+            counted.kind.in_(list(KINDS)),
+        )
+        if first is not None:
+            query = query.where(counted.start >= first)
+        if last is not None:
+            query = query.where(counted.start < last)
+        parts.append(query)
     if ends is not None:
         dialect = session.get_bind().dialect.name
         at_ends = ends.reports(_areas(area_id))
@@ -361,7 +362,7 @@ def _medians(
             .group_by(both.c.kind, both.c.bucket)
             .having(summed != 0)
         )
-        for kind, value, n in session.connection().execute(grouped):
+        for kind, value, n in session.connection().execute(grouped).all():
             buckets[str(kind)].append((int(value), int(n)))
     return {kind: median_of(counts) for kind, counts in buckets.items()}
 

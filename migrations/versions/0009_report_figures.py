@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from domain.reports.figures import REPORTS
+from domain.reports.minutes import rebuild_minutes
 from domain.reports.models import ReportEvent, Status
 from domain.reports.months import rebuild_months
 from domain.reports.open_counts import rebuild_open
@@ -125,8 +126,8 @@ def upgrade() -> None:
         )
     connection = op.get_bind()
     _backfill_minutes(connection)
-    # The daily counts are filled by 0010, the minute counts' successor by 0011: both give
-    # them their present form.
+    # The daily counts are filled by 0010, which gives them their present form.
+    rebuild_minutes(connection)
     rebuild_open(connection)
     rebuild_months(connection)
 

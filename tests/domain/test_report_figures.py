@@ -198,7 +198,7 @@ def wipe(db: Database) -> None:
             "report_events",
             "reports",
             "report_daily_counts",
-            "report_minute_totals",
+            "report_minute_counts",
             "report_open_counts",
             "report_month_counts",
             "report_area_totals",

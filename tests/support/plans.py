@@ -30,8 +30,8 @@ from tests.support.history import NOW, History, code_of
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # The daily counts' primary key, as each engine names it.
 DAILY = "pk_report_daily_counts|report_daily_counts USING PRIMARY KEY"
-# The minute totals' and the open counts' primary keys, as each engine names them.
-MINUTES = "pk_report_minute_totals|report_minute_totals USING PRIMARY KEY"
+# The minute counts' and the open counts' primary keys, as each engine names them.
+MINUTES = "pk_report_minute_counts|report_minute_counts USING PRIMARY KEY"
 OPEN_COUNTS = "pk_report_open_counts|sqlite_autoindex_report_open_counts_1"
 MONTHS_PK = "pk_report_month_counts|report_month_counts USING PRIMARY KEY"
 TOTALS = "pk_report_area_totals|report_area_totals USING PRIMARY KEY"
@@ -129,7 +129,7 @@ QUESTIONS = [
         _stats(_ward, 30),
         # The ward's daily counts (with its reports at the period's ends), its areas' running
         # totals, its reports at the ends by area (PostgreSQL may find them by time), its
-        # minute totals.
+        # minute counts.
         (DAILY, TOTALS, AREA + "|" + BY_TIME, MINUTES),
     ),
     Question(
@@ -137,7 +137,7 @@ QUESTIONS = [
         _stats(lambda h: h.province, 730),
         # The province's own month and daily counts (with its reports at the period's ends),
         # its areas' running totals, its reports at the ends by time (2,000 areas), its minute
-        # totals.
+        # counts.
         (MONTHS_PK, TOTALS, BY_TIME, MINUTES),
     ),
     Question(
