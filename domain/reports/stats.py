@@ -445,24 +445,30 @@ def _counted_pieces(
         return []
     reports = REPORTS.c
     moment = reports.closed_at if resolved else reports.created_at
+    # Resolved reports are found by when they closed (ix_reports_status_closed_at), and those
+    # of many areas by when they were filed: "+ 0" keeps planners from walking the reports
+    # of each area instead, which SQLite chose at a million reports (a chart of 39 s).
+    by_time = ids is not None and (resolved or wide)
     parts = []
     for label, start, end in pieces:
-        query = select(literal(label).label("piece"), func.count().label("n")).select_from(REPORTS)
+        area = reports.area_id + 0 if by_time else reports.area_id
+        query = select(literal(label).label("piece"), area.label("area_id")).select_from(REPORTS)
         if resolved:
             query = query.where(reports.status == Status.RESOLVED.value)
         if start is not None:
             query = query.where(moment >= start)
         if end is not None:
             query = query.where(moment < end)
-        if ids is not None:
-            # Resolved reports are found by when they closed (ix_reports_status_closed_at),
-            # and those of many areas by when they were filed: "+ 0" keeps planners from
-            # walking the reports of each area instead, which SQLite chose at a million
-            # reports (a chart of 39 s).
-            area = reports.area_id + 0 if resolved or wide else reports.area_id
-            query = query.where(area.in_(ids))
+        if ids is not None and not by_time:
+            query = query.where(reports.area_id.in_(ids))
         parts.append(query)
-    return [(int(label), int(n)) for label, n in session.execute(union_all(*parts))]
+    every = union_all(*parts).subquery()
+    counted = select(every.c.piece, func.count()).group_by(every.c.piece)
+    if by_time:
+        # Once for every piece: PostgreSQL built the set of a province's 2,000 areas again
+        # for each of the chart's 24 pieces (1 ms each).
+        counted = counted.where(every.c.area_id.in_(ids))
+    return [(int(label), int(n)) for label, n in session.execute(counted)]
 
 
 def month_bounds(year: int, month: int, *, zone: tzinfo) -> tuple[datetime, datetime]:
