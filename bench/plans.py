@@ -28,10 +28,10 @@ HEADER = """# Query plans
 What the database does for each question people ask of a large history, on both engines:
 every statement the service sends for it, and the plan the engine chose. Written by
 `bench/plans.py` ({command}) over a generated history of {history}
-(tests/support/history.py, a fixed seed), after ANALYZE. `tests/domain/test_query_plans.py`
+(tests/support/history.py, a fixed seed), after ANALYZE (and VACUUM on PostgreSQL). `tests/domain/test_query_plans.py`
 checks on both engines that each plan names the index made for it.
 
-The indexes (domain/reports/models.py, migrations 0009 and 0010):
+The indexes (domain/reports/models.py, migrations 0009 to 0011):
 
 | Index | Columns | For |
 |---|---|---|
@@ -45,11 +45,16 @@ The indexes (domain/reports/models.py, migrations 0009 and 0010):
 | `ix_reports_claim_overdue` | status, claim_due_at, where not escalated | the overdue sweep, claim deadlines |
 | `ix_reports_resolve_overdue` | status, resolve_due_at, where not escalated | the overdue sweep, resolve deadlines |
 | `ix_reports_created_at_figures` | created_at, area_id, category, status, claim_minutes, resolve_minutes | the reports of many areas at the ends of a period (statistics of a province, the chart's ends of months), read from the index alone |
-| `report_daily_counts` primary key | area_id, day, category, status | statistics and the chart over the days at the ends of whole months, from the asked area's own rows (on SQLite a WITHOUT ROWID table: the rows live in key order) |
+| `report_daily_counts` primary key | area_id, day, category, status | statistics and the chart over the days at the ends of whole months, from the asked area's own rows |
 | `report_month_counts` primary key | area_id, scope, month, category, status | statistics and the chart over whole UTC months, from the asked area's own rows |
 | `report_area_totals` primary key | area_id, day | the list of areas: each area's running total of its own reports, two rows per area for any period |
 | `report_minute_counts` primary key | area_id, unit, kind, start, bucket | the median times, from the asked area's buckets by month and day |
 | `report_open_counts` primary key | area_id, status | how many reports are open in an area (`/queue`) |
+
+The count tables (daily, month, minute counts and running totals) are WITHOUT ROWID tables on
+SQLite: their rows live in their key's order. On PostgreSQL, whose tables keep rows in the
+order they were written, their primary keys INCLUDE the counts (migration 0011), so that each
+is read by an index-only scan of a run of the key's pages.
 
 An area filter reads the ids of the area and those below it as a subquery (by
 `ix_areas_parent_id`). Statistics add whole UTC months up from the asked area's rows of

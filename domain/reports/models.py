@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime, utcnow
@@ -163,6 +174,18 @@ class Report(SQLModel, table=True):
 NO_AREA = 0  # the area_id of daily counts of reports without an area
 
 
+def _covering_key(
+    table: str, key: tuple[str, ...], counts: tuple[str, ...]
+) -> PrimaryKeyConstraint:
+    """A count table's primary key; on PostgreSQL it carries the counts too (migration 0011).
+
+    PostgreSQL keeps rows in the order they were written, so an area's period would be read
+    from pages all over the table; with the counts in the key's index, from a run of its own
+    pages. SQLite's tables live in their key's order already (WITHOUT ROWID).
+    """
+    return PrimaryKeyConstraint(*key, name=f"pk_{table}", postgresql_include=list(counts))
+
+
 class ReportDayCount(SQLModel, table=True):
     """Reports filed on a UTC day, and reports resolved on it, by category and status now, under an area.
 
@@ -173,7 +196,12 @@ class ReportDayCount(SQLModel, table=True):
 
     __tablename__ = "report_daily_counts"
     # On SQLite the rows live in their key's order: an area's period is one run of pages.
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        _covering_key(
+            "report_daily_counts", ("area_id", "day", "category", "status"), ("filed", "resolved")
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
     area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     day: date = Field(sa_column=Column(Date, primary_key=True))
@@ -192,7 +220,10 @@ class ReportAreaTotal(SQLModel, table=True):
     """
 
     __tablename__ = "report_area_totals"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        _covering_key("report_area_totals", ("area_id", "day"), ("filed",)),
+        {"sqlite_with_rowid": False},
+    )
 
     area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     day: date = Field(sa_column=Column(Date, primary_key=True))
@@ -212,7 +243,12 @@ class ReportMinuteCount(SQLModel, table=True):
     """
 
     __tablename__ = "report_minute_counts"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        _covering_key(
+            "report_minute_counts", ("area_id", "unit", "kind", "start", "bucket"), ("reports",)
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
     area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     unit: str = Field(sa_column=Column(String(1), primary_key=True))  # DAY or MONTH
@@ -234,7 +270,14 @@ class ReportMonthCount(SQLModel, table=True):
     """
 
     __tablename__ = "report_month_counts"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        _covering_key(
+            "report_month_counts",
+            ("area_id", "scope", "month", "category", "status"),
+            ("filed", "resolved"),
+        ),
+        {"sqlite_with_rowid": False},
+    )
 
     area_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     scope: str = Field(sa_column=Column(String(1), primary_key=True))  # OWN or UNDER

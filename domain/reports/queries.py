@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, union_all
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, func, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, select
 
 from core.db import Database
 from domain.areas.models import Area
-from domain.areas.service import descendant_ids
+from domain.areas.service import subtree
 from domain.reports.models import Evidence, Report
 
 # Up to this many areas under the one asked for, each area's newest reports are merged.
@@ -75,8 +76,12 @@ def _within(
     ix_reports_area_id_id, merged, so that no planner walks the whole table for a quiet
     ward. Many areas (a province): the area ids alone, and the planner walks the newest.
     """
-    ids = sorted(descendant_ids(session, area_id=area_id))
+    # One statement (not one per level, each with a parameter per area of the level above).
+    ids = sorted(session.exec(select(subtree(area_id).c.id)))
     if len(ids) > MERGED_AREAS_AT_MOST:
+        if session.get_bind().dialect.name == "postgresql":
+            # One array, not 2,000 parameters: rendering and binding them took 30 ms.
+            return col(Report.area_id) == any_(bindparam("areas", ids, type_=ARRAY(Integer)))
         return col(Report.area_id).in_(ids)
     newest = [
         select(col(Report.id))

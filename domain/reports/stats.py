@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, literal, null, union_all
+from sqlalchemy import Integer, func, literal, null, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
-from core.db import UTCDateTime
 from domain.areas.models import Area
 from domain.areas.service import subtree
 from domain.reports.area_totals import filed_before
@@ -64,9 +63,6 @@ class MonthCount:
 # Above this many areas (a ward and its hamlets are about 20), an area's reports in a piece
 # of a day are found by time rather than area by area.
 WIDE = 50
-# The open ends of a period, as a piece of time's bounds.
-FAR_PAST = datetime(1, 1, 2, tzinfo=UTC)
-FAR_FUTURE = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 def _day_start(day: date) -> datetime:
@@ -116,61 +112,42 @@ def _wide(session: Session, area_id: int | None) -> bool:
     return int(session.scalar(select(func.count()).select_from(below)) or 0) > WIDE
 
 
-def _pieces_table(pieces: list[tuple[int, datetime | None, datetime | None]]) -> Any:
-    """Labelled pieces of time as a table of the statement, open ends made far.
-
-    Rows of bound values, not VALUES: a statement with VALUES is compiled again at every
-    call (a few milliseconds each), one with bound values once for its number of pieces.
-    """
-    rows = [
-        select_columns(
-            literal(label, Integer).label("piece"),
-            literal(start or FAR_PAST, UTCDateTime()).label("start"),
-            literal(end or FAR_FUTURE, UTCDateTime()).label("end"),
-        )
-        for label, start, end in pieces
-    ]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("pieces")
-
-
 def _in_pieces(
     *columns: Any,
-    dialect: str,
     ids: Any,
     wide: bool,
     pieces: list[tuple[int, datetime | None, datetime | None]],
     resolved: bool = False,
 ) -> Any:
-    """The reports filed (or resolved) in labelled pieces of time: a subquery of (piece, *columns).
+    """The reports filed (or resolved) in labelled pieces of time: a subquery of (piece, area_id, *columns).
 
-    On SQLite the pieces are a table joined to the reports: a statement per piece built the
-    list of the area's ids again for each (a chart's 24 month ends, most of its cost). On
-    PostgreSQL, which reads that list once, a statement per piece: it sees each range's
-    bounds, and finds the few rows by index instead of guessing a third of the table.
+    A statement part per piece, whose bounds the planner sees; the reports of many areas are
+    found by time and their areas checked once for every piece: with a check in each part,
+    the list of a province's 2,000 areas was built again for each of a chart's 24 pieces.
     """
     reports = REPORTS.c
     moment = reports.closed_at if resolved else reports.created_at
-    where = [reports.status == Status.RESOLVED.value] if resolved else []
-    if ids is not None:
-        # Resolved reports are found by when they closed (ix_reports_status_closed_at), and
-        # those of many areas by when they were filed (ix_reports_created_at_figures):
-        # "+ 0" keeps planners from walking a province's 2,000 areas one by one instead.
-        area = reports.area_id + 0 if resolved or wide else reports.area_id
-        where.append(area.in_(ids))
-    if dialect == "postgresql":
-        parts = [
-            select_columns(literal(label, Integer).label("piece"), *columns).where(
-                *where,
-                *([] if start is None else [moment >= start]),
-                *([] if end is None else [moment < end]),
-            )
-            for label, start, end in pieces
-        ]
-        return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("in_pieces")
-    table = _pieces_table(pieces)
-    joined = table.join(REPORTS, and_(moment >= table.c.start, moment < table.c.end))
-    query = select_columns(table.c.piece, *columns).select_from(joined).where(*where)
-    return query.subquery("in_pieces")
+    # Resolved reports are found by when they closed (ix_reports_status_closed_at), and those
+    # of many areas by when they were filed (ix_reports_created_at_figures): "+ 0" keeps
+    # planners from walking a province's 2,000 areas one by one instead.
+    by_time = ids is not None and (resolved or wide)
+    area = reports.area_id + 0 if by_time else reports.area_id
+    parts = []
+    for label, start, end in pieces:
+        query = select_columns(literal(label, Integer).label("piece"), area.label("area_id"))
+        query = query.add_columns(*columns)
+        if resolved:
+            query = query.where(reports.status == Status.RESOLVED.value)
+        if start is not None:
+            query = query.where(moment >= start)
+        if end is not None:
+            query = query.where(moment < end)
+        if ids is not None and not by_time:  # a few areas: each by its own index
+            query = query.where(reports.area_id.in_(ids))
+        parts.append(query)
+    every = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    found = select_columns(every)
+    return (found.where(every.c.area_id.in_(ids)) if by_time else found).subquery("in_pieces")
 
 
 @dataclass(frozen=True)
@@ -179,14 +156,13 @@ class _Ends:
 
     edges: list[tuple[datetime | None, datetime | None]]
     wide: bool
-    dialect: str
 
     def reports(self, ids: Any) -> Any:
         """The reports filed in them, of the areas `ids` (None: all), as a subquery."""
         r = REPORTS.c
         pieces = [(i, start, end) for i, (start, end) in enumerate(self.edges)]
-        columns = (r.area_id, r.category, r.status, r.claim_minutes, r.resolve_minutes)
-        return _in_pieces(*columns, dialect=self.dialect, ids=ids, wide=self.wide, pieces=pieces)
+        columns = (r.category, r.status, r.claim_minutes, r.resolve_minutes)
+        return _in_pieces(*columns, ids=ids, wide=self.wide, pieces=pieces)
 
 
 def _by_category_status(
@@ -380,8 +356,7 @@ def report_stats(
     of the pieces of days at its ends are read themselves and added in, in SQL.
     """
     days, edges = _split(since, until)
-    dialect = session.get_bind().dialect.name
-    ends = _Ends(edges, _wide(session, area_id), dialect) if edges else None
+    ends = _Ends(edges, _wide(session, area_id)) if edges else None
     categories: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     for category, status, n in _by_category_status(session, area_id=area_id, days=days, ends=ends):
@@ -529,7 +504,6 @@ def _counted_pieces(
     if not pieces:
         return []
     counted = _in_pieces(
-        dialect=session.get_bind().dialect.name,
         ids=_areas(area_id),
         wide=wide,
         pieces=pieces,
