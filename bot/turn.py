@@ -20,8 +20,9 @@ from domain.outbox.models import Lane
 from domain.outbox.service import enqueue
 from domain.people.models import Person
 from domain.people.service import remember_person
+from domain.reports.chart import MonthCount
 from domain.reports.queue import QueuePage
-from domain.reports.stats import MonthCount, ReportStats
+from domain.reports.stats import ReportStats
 
 # The outbox "chat" of a button's answer: one of its own, so that it waits for nothing.
 CALLBACK_QUEUE = "callback:"

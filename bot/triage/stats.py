@@ -20,9 +20,10 @@ from domain.areas.models import Area
 from domain.chats.models import Channel, Chat
 from domain.outbox.messages import MessageKind, Outgoing
 from domain.outbox.service import enqueue
+from domain.reports.chart import MonthCount, month_bounds, monthly_counts
 from domain.reports.duplicate_stats import DuplicateCounts, duplicate_counts
 from domain.reports.models import Status
-from domain.reports.stats import MonthCount, ReportStats, month_bounds, monthly_counts, report_stats
+from domain.reports.stats import ReportStats, report_stats
 from domain.text import fold
 
 Translate = Callable[[str], str]

@@ -25,9 +25,10 @@ from bot.triage.stats import (
 from core.db import utcnow
 from core.i18n import gettext_for
 from domain.areas.models import Area
+from domain.reports.chart import MonthCount
 from domain.reports.models import Report
 from domain.reports.queue import QueuePage
-from domain.reports.stats import AreaCount, MonthCount, ReportStats
+from domain.reports.stats import AreaCount, ReportStats
 from domain.reports.triage import Move, Officer, apply_move
 from tests.bot.reporting_support import TRIAGE, handled, link, make_wards
 from tests.factories import make_report

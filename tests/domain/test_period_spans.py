@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.reports.models import MONTH
-from domain.reports.stats import _spans
+from domain.reports.periods import spans
 
 days = st.dates(min_value=date(2023, 1, 1), max_value=date(2027, 12, 31))
 
@@ -17,7 +17,7 @@ days = st.dates(min_value=date(2023, 1, 1), max_value=date(2027, 12, 31))
 def _covered(first: date, last: date) -> Counter[date]:
     """How many times each day is counted by the spans of [first, last)."""
     counted: Counter[date] = Counter()
-    for _unit, start, end, sign in _spans((first, last)):
+    for _unit, start, end, sign in spans((first, last)):
         # A run of months starts and ends on a 1st: it counts the days between, as a run of days.
         assert start is not None and end is not None and start < end
         for offset in range((end - start).days):
@@ -38,7 +38,7 @@ def test_at_most_half_a_month_of_days_is_read_at_either_end(first: date, length:
     last = first + timedelta(days=length)
     read = sum(
         (end - start).days
-        for unit, start, end, _sign in _spans((first, last))
+        for unit, start, end, _sign in spans((first, last))
         if unit != MONTH and start is not None and end is not None
     )
     # Each end reads its days or its month's others, the fewer: 16 days at most each.

@@ -16,18 +16,12 @@ from sqlmodel import Session, col, select
 from bot.triage.stats import CHART_MONTHS, count_figures, read_period
 from core.db import Database
 from domain.areas.models import Area
+from domain.reports.chart import MonthCount, month_start, monthly_counts
 from domain.reports.figures import count_mismatches
 from domain.reports.minutes import bucket
 from domain.reports.models import Category, Report, ReportEvent, Status
 from domain.reports.open_counts import OPEN_STATUSES
-from domain.reports.stats import (
-    AreaCount,
-    MonthCount,
-    ReportStats,
-    month_start,
-    monthly_counts,
-    report_stats,
-)
+from domain.reports.stats import AreaCount, ReportStats, report_stats
 from domain.reports.triage import OPEN, Move, MoveRefused, Officer, allowed, apply_move
 from tests.factories import make_area, make_report
 

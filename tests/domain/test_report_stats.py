@@ -11,8 +11,9 @@ from sqlmodel import Session
 from core.db import Database, utcnow
 from domain.areas.models import Area
 from domain.areas.service import get_area
+from domain.reports.chart import month_bounds, monthly_counts
 from domain.reports.models import Report
-from domain.reports.stats import AreaCount, month_bounds, monthly_counts, report_stats
+from domain.reports.stats import AreaCount, report_stats
 from domain.reports.triage import Move, Officer, apply_move
 from tests.factories import make_area, make_report
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from core.db import Database
-from domain.reports.stats import WIDE, AreaCount, monthly_counts, report_stats
+from domain.reports.chart import monthly_counts
+from domain.reports.pieces import WIDE
+from domain.reports.stats import AreaCount, report_stats
 from domain.reports.triage import Move
 from tests.domain.test_report_stats import ZONE, filed, move
 from tests.factories import make_area

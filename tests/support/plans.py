@@ -20,11 +20,12 @@ from sqlmodel import Session
 
 from core.db import Database
 from core.settings import Settings
+from domain.reports.chart import monthly_counts
 from domain.reports.deadlines import overdue_reports
 from domain.reports.queries import ReportFilter, list_reports
 from domain.reports.queue import open_page
 from domain.reports.service import get_report
-from domain.reports.stats import monthly_counts, report_stats
+from domain.reports.stats import report_stats
 from tests.support.history import NOW, History, code_of
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
