@@ -9,7 +9,9 @@ admin API's reads and the desk's figures (/queue, /stats, the chart) share these
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
@@ -23,6 +25,9 @@ class ReadingTurns:
 
     def __init__(self, at_once: int = READINGS_AT_ONCE) -> None:
         self._free = asyncio.Semaphore(at_once)
+        # Threads of their own: in the event loop's default pool, readings took the threads
+        # the inbox workers handle updates on.
+        self._threads = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="reading")
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -32,5 +37,7 @@ class ReadingTurns:
 
     async def read(self, read: Callable[[], T]) -> T:
         """Run a blocking read in a thread, in its turn."""
+        context = contextvars.copy_context()  # as asyncio.to_thread passes it on
         async with self._free:
-            return await asyncio.to_thread(read)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._threads, context.run, read)
