@@ -1,8 +1,9 @@
-"""Long reads take turns, a few at a time, so that figures never starve the webhooks.
+"""Long reads take turns, one at a time, so that figures never starve the webhooks.
 
 A reading holds Python's interpreter lock for much of its work. Eight at once left the
-webhooks a small share of it, and each reader waited for the others' rows at every step
-(docs/benchmarks.md, section 8); two keep a second core busy without starving them. The
+webhooks a small share of it, and each reader waited for the others' rows at every step;
+two at a time read no faster than one (21–22 reads a second either way) and left ingest
+32 % of what it stores alone, one at a time 54 % (docs/benchmarks.md, section 8). The
 admin API's reads and the desk's figures (/queue, /stats, the chart) share these turns.
 """
 
@@ -15,13 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-READINGS_AT_ONCE = 2
+READINGS_AT_ONCE = 1
 
 T = TypeVar("T")
 
 
 class ReadingTurns:
-    """A few turns for long reads; waiting for one costs the event loop nothing."""
+    """Turns for long reads; waiting for one costs the event loop nothing."""
 
     def __init__(self, at_once: int = READINGS_AT_ONCE) -> None:
         self._free = asyncio.Semaphore(at_once)
