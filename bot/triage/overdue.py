@@ -19,7 +19,7 @@ from domain.outbox.messages import Outgoing
 from domain.outbox.service import enqueue
 from domain.reports.deadlines import Notice, Overdue, Stage, notice_due, overdue_reports
 from domain.reports.models import Report
-from domain.reports.routing import area_path, triage_chat_for
+from domain.reports.routing import area_path, covered_areas, triage_chat_for
 from domain.reports.service import record_event
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,10 @@ def remind_overdue(db: Database, *, settings: Settings, now: datetime | None = N
     now = now or utcnow()
     with db.reading() as session:
         due = overdue_reports(session, settings=settings, now=now)
+        # Only reports a police group covers now: the others (their group unlinked since they
+        # were routed) would each open a write transaction every minute, and write nothing.
+        covered = covered_areas(session)
+    due = [overdue for overdue in due if overdue.area_id in covered]
     sent = 0
     for overdue in due:
         try:

@@ -39,6 +39,8 @@ class Late(Protocol):
     @property
     def code(self) -> str: ...
     @property
+    def area_id(self) -> int | None: ...
+    @property
     def category(self) -> str: ...
     @property
     def urgent(self) -> bool: ...
@@ -66,6 +68,7 @@ class Deadlined(Late, Protocol):
 _SWEPT = (
     col(Report.id),
     col(Report.code),
+    col(Report.area_id),
     col(Report.category),
     col(Report.urgent),
     col(Report.reminded_at),
@@ -92,6 +95,7 @@ class Overdue:
 
     report_id: int
     code: str
+    area_id: int | None
     stage: Stage
     due: datetime
     notice: Notice
@@ -174,7 +178,13 @@ def _late(
     else:
         return None
     return Overdue(
-        report_id=report_id, code=report.code, stage=stage, due=due, notice=notice, late=late
+        report_id=report_id,
+        code=report.code,
+        area_id=report.area_id,
+        stage=stage,
+        due=due,
+        notice=notice,
+        late=late,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from domain.areas.models import Area
-from domain.areas.service import ancestors
+from domain.areas.service import ancestors, subtree
 from domain.chats.models import Chat, LinkRole
 
 
@@ -29,6 +29,21 @@ def triage_chat_for(session: Session, *, area_id: int | None) -> Chat | None:
         if chat is not None:
             return chat
     return None
+
+
+def covered_areas(session: Session) -> set[int]:
+    """The areas an active triage chat covers: those linked and every area below them."""
+    linked = session.exec(
+        select(col(Chat.area_id)).where(
+            col(Chat.role) == LinkRole.TRIAGE.value,
+            col(Chat.active).is_(True),
+            col(Chat.area_id).is_not(None),
+        )
+    ).all()
+    areas = sorted({area for area in linked if area is not None})
+    if not areas:
+        return set()
+    return set(session.exec(select(subtree(*areas).c.id)).all())
 
 
 def area_path(session: Session, *, area_id: int | None) -> str:

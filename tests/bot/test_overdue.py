@@ -266,6 +266,30 @@ def test_remind_overdue_leaves_unrouted_and_closed_reports_alone(
     assert notices(db, lost) == notices(db, closed) == []
 
 
+def test_a_report_whose_police_left_is_reminded_once_a_police_group_is_linked_again(
+    db: Database, tmp_path: Path
+) -> None:
+    settings = make_settings(db.url, tmp_path)
+    police_wards(db)
+    code = file_in(db, settings, area="SL-TH-T3")
+    _filed, claim_due, _resolve_due = due(db, code)
+    with db.session() as session:
+        deactivate_chat(session, channel="zalo", chat_id=WARD_POLICE, reason="kicked")
+        deactivate_chat(session, channel="telegram", chat_id=str(TRIAGE), reason="kicked")
+    assert remind_overdue(db, settings=settings, now=claim_due + 25 * MINUTE) == 0
+    assert notices(db, code) == []
+    # Tô Hiệu's police link a new group: the sweep covers the report again.
+    with db.session() as session:
+        link(session, channel="zalo", chat_id="g_5544330000", area="SL-TH", role="triage")
+    assert remind_overdue(db, settings=settings, now=claim_due + 30 * MINUTE) == 1
+    assert [text.split(":")[0] for text in texts(db, "zalo", "g_5544330000")] == [
+        f"⏰ Tin báo {code} · Trộm cắp"
+    ]
+    assert [(kind, chat) for kind, chat, _details in notices(db, code)] == [
+        ("reminded", "zalo:g_5544330000")
+    ]
+
+
 def assert_anonymous(db: Database) -> None:
     """No text queued for a triage chat names the anonymous reporter."""
     for channel, chat in (("zalo", WARD_POLICE), ("telegram", TRIAGE)):
