@@ -77,6 +77,7 @@ class Service:
         )
         self.metrics = Metrics()
         self.shared_reads = SharedReads()
+        self.shared_days = SharedReads()
         self.reading_turns = ReadingTurns()
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
@@ -226,6 +227,7 @@ class Service:
             on_broadcast=self.duties.wake_broadcasts,
             supervision=Supervision(supervisor=self.supervisor, leads=lambda: self.leads),
             shared_reads=self.shared_reads,
+            shared_days=self.shared_days,
             reading_turns=self.reading_turns,
         )
         return create_app(state, lifespan=self._lifespan)

@@ -44,6 +44,8 @@ class AppState:
     supervision: Supervision = field(default_factory=Supervision)
     # Identical statistics asked at once share one fresh reading (core/shared_reads.py).
     shared_reads: SharedReads = field(default_factory=SharedReads)
+    # Statistics over periods with the same whole days share the reading of those days.
+    shared_days: SharedReads = field(default_factory=SharedReads)
     # Admin reads take turns with the desk's figures (core/reading_turns.py).
     reading_turns: ReadingTurns = field(default_factory=ReadingTurns)
 

@@ -81,12 +81,14 @@ def bucket(minutes: float) -> int:
 
 
 def bucket_sql(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The same bucket as `bucket`, in SQL (integer division on both engines)."""
+    """The same bucket as `bucket`, in SQL (integer division on both engines); NULL for NULL."""
     if dialect == "sqlite":
         # CAST truncates, which is floor for the non-negative values it is given.
         whole: Any = cast(func.max(column, 0.0) + 0.5, Integer)
     else:
-        whole = cast(func.floor(func.greatest(column, 0.0) + 0.5), Integer)
+        # Not greatest(), which takes NULL for the other value, 0.
+        at_least_0 = case((column < 0, 0.0), else_=column)
+        whole = cast(func.floor(at_least_0 + 0.5), Integer)
     return case(
         (whole < HOUR, whole),
         (whole < DAY_MINUTES, (whole + 2) // 5 * 5),

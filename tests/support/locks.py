@@ -1,4 +1,4 @@
-"""Another connection that holds the writer's lock, to show who waits for it and who does not."""
+"""Another connection that holds a lock, to show who waits for it and who does not."""
 
 from __future__ import annotations
 
@@ -31,5 +31,15 @@ def writer_holding_the_lock(url: str) -> Iterator[None]:
         # EXCLUSIVE lets readers in and holds every writer of the table out.
         server.execute("LOCK TABLE reports IN EXCLUSIVE MODE")
         server.execute("UPDATE reports SET text = text || '!'")
+        yield
+        server.rollback()
+
+
+@contextlib.contextmanager
+def areas_locked(url: str) -> Iterator[None]:
+    """Another connection locks the areas table against readers too, until the block ends."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as server:
+        server.execute("LOCK TABLE areas IN ACCESS EXCLUSIVE MODE")
         yield
         server.rollback()

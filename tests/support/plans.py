@@ -134,18 +134,18 @@ QUESTIONS = [
     Question(
         "Statistics of a ward over 30 days",
         _stats(_ward, 30),
-        # The ward's daily counts (with its reports at the period's ends), its areas' running
-        # totals, its reports at the ends by area (PostgreSQL may find them by time), its
-        # minute counts.
-        (DAILY, TOTALS, AREA + "|" + BY_TIME, MINUTES),
+        # The whole days: the ward's daily counts, its areas' running totals, its minute
+        # counts; then its reports at the period's ends, by area (PostgreSQL may find them by
+        # time).
+        (DAILY, TOTALS, MINUTES, AREA + "|" + BY_TIME),
     ),
     Question(
         "Statistics of the province over two years",
         _stats(lambda h: h.province, 730),
-        # The province's own month and daily counts (with its reports at the period's ends),
-        # its areas' running totals, its reports at the ends by time (2,000 areas), its minute
-        # counts.
-        (MONTHS_PK, TOTALS, BY_TIME, MINUTES),
+        # The whole days: the province's own month and daily counts, its areas' running
+        # totals, its minute counts; then its reports at the period's ends, by time (2,000
+        # areas).
+        (MONTHS_PK, TOTALS, MINUTES, BY_TIME),
     ),
     Question(
         "The 12-month chart of the province",

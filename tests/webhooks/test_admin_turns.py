@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from core.reading_turns import READINGS_AT_ONCE
 from tests.harness import ADMIN_TOKEN, Running
 from tests.people import TelegramPerson
+from tests.support.locks import areas_locked
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-
-
-@contextmanager
-def areas_locked(url: str) -> Iterator[None]:
-    """Another connection locks the areas table against readers too, until the block ends."""
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as server:
-        server.execute("LOCK TABLE areas IN ACCESS EXCLUSIVE MODE")
-        yield
-        server.rollback()
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

@@ -16,6 +16,7 @@ from domain.reports.models import Report
 from domain.reports.triage import Move, Officer, apply_move
 from tests.factories import make_area, make_report
 from tests.harness import ADMIN_TOKEN, Running, make_settings, serving
+from tests.support.locks import areas_locked
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 OFFICER = Officer(identity="zalo:5810000000009999", name="Hùng", chat="zalo:g_police")
@@ -159,3 +160,26 @@ async def test_eight_identical_questions_at_once_get_the_same_fresh_figures(api:
         filed(session, ward, "fire", 30)
     again = await stats(api, area="SL")
     assert again["total"] == 5 and again["by_status"]["new"] == 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_periods_with_the_same_whole_days_read_them_once(api: Running) -> None:
+    """Three periods ending at different hours of one day: their whole days are read once."""
+    # Only PostgreSQL can hold readers back (ACCESS EXCLUSIVE), which shows the readings.
+    hours = ["2026-10-05T10:30:00+07:00", "2026-10-05T11:30:00+07:00", "2026-10-06T00:00:00+07:00"]
+    alone = [await stats(api, area="SL", until=hour) for hour in hours]
+    assert [answer["total"] for answer in alone] == [1, 2, 3]
+    days = api.service.shared_days
+    asked, readings = days.asked, days.readings
+    with areas_locked(api.db.url):
+        first = asyncio.create_task(stats(api, area="SL", until=hours[0]))
+        await asyncio.sleep(0.5)  # its whole days (all before 5 October, UTC) are being read
+        assert (days.asked - asked, days.readings - readings) == (1, 1)
+        others = [asyncio.create_task(stats(api, area="SL", until=hour)) for hour in hours[1:]]
+        await asyncio.sleep(0.5)
+        # The two that came later wait for the next reading, one for both: a reading that
+        # began before they asked is not theirs.
+        assert (days.asked - asked, days.readings - readings) == (3, 1)
+        assert not first.done() and not any(task.done() for task in others)
+    assert await asyncio.gather(first, *others) == alone
+    assert days.readings - readings == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -10,7 +12,9 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from domain.areas.service import get_area
-from domain.reports.stats import report_stats
+from domain.reports.periods import split_period
+from domain.reports.stats import ReportStats, whole_days, with_ends
+from domain.reports.tally import Tally
 from webhooks.admin.types import Timestamp
 from webhooks.state import StateDep
 
@@ -65,14 +69,26 @@ async def get_stats(
     if since is not None and until is not None and since >= until:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "since must be before until")
 
-    def answered() -> bytes:
+    def whole() -> tuple[Place, Tally]:
         with state.db.reading() as session:
-            return _answer(session, area=area, since=since, until=until)
+            place = _place(session, area)
+            return place, whole_days(session, area_id=place.area_id, since=since, until=until)
+
+    def answered(place: Place, tally: Tally) -> bytes:
+        with state.db.reading() as session:
+            stats = with_ends(session, tally, area_id=place.area_id, since=since, until=until)
+        return _serialized(stats, area=place.code, since=since, until=until)
 
     async def read() -> bytes:
-        # The turn is the reading's, not each question's: identical questions join a reading
-        # without queueing for a turn each (webhooks/admin/turns.py).
-        return await state.reading_turns.read(answered)
+        # The whole days of a period are most of its reading: periods that share them (the
+        # last 30 days, asked an hour apart) share one reading of them too.
+        days, _edges = split_period(since, until)
+        place, tally = await state.shared_days.answer(
+            ("stats: whole days", area, days), partial(state.reading_turns.read, whole)
+        )
+        # Each turn is a reading's, not a question's: questions join readings without
+        # queueing for a turn each (webhooks/admin/turns.py).
+        return await state.reading_turns.read(partial(answered, place, tally))
 
     # The same question asked by several at once is read, and serialized, once for them all,
     # after they asked.
@@ -80,17 +96,28 @@ async def get_stats(
     return Response(body, media_type="application/json")
 
 
-def _answer(
-    session: Session, *, area: str | None, since: datetime | None, until: datetime | None
+@dataclass(frozen=True)
+class Place:
+    """The area of a question: its code and id (None, None: everywhere)."""
+
+    code: str | None
+    area_id: int | None
+
+
+def _place(session: Session, area: str | None) -> Place:
+    """The area asked about, by code; 404 for an unknown code."""
+    if area is None:
+        return Place(None, None)
+    found = get_area(session, code=area)
+    if found is None or found.id is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no area with code {area!r}")
+    return Place(found.code, found.id)
+
+
+def _serialized(
+    stats: ReportStats, *, area: str | None, since: datetime | None, until: datetime | None
 ) -> bytes:
     """The statistics of an area (None: everywhere) for a period, as the API's JSON."""
-    area_id = None
-    if area is not None:
-        found = get_area(session, code=area)
-        if found is None or found.id is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no area with code {area!r}")
-        area, area_id = found.code, found.id
-    stats = report_stats(session, area_id=area_id, since=since, until=until)
     answer = StatsOut(
         area=area,
         since=since,
