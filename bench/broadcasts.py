@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import os
 import shutil
 import sys
@@ -62,6 +61,7 @@ from core.db import Database, utcnow
 from core.leadership import acquire_leadership
 from core.metrics import Metrics
 from migrations.runner import upgrade_to_head
+from tinbao.startup import settle_heap
 
 LEAD = 1.5  # seconds from creating a broadcast to its due time
 
@@ -281,10 +281,7 @@ def main() -> None:
                 return pg.url(name)
 
             engines["postgresql"] = pg_url
-        # As `tinbao serve` does before serving (tinbao/cli.py).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(20_000, 20, 20)
+        settle_heap()  # as `tinbao serve` does before serving
         results = asyncio.run(run_all(args, engines, workdir))
     finally:
         if pg is not None:

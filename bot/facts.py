@@ -22,7 +22,7 @@ from bot.zalo_oa.facts import OaGroupFacts
 from core.db import Database, utcnow
 from core.reading_turns import ReadingTurns
 from core.sealing import Sealer
-from core.shared_reads import SharedReads
+from core.shared_reads import Begun, SharedReads
 from domain.chats.models import Channel, ChatKind, LinkRole
 from domain.chats.service import get_chat
 from domain.evidence import StoredFile
@@ -126,8 +126,8 @@ class FactFinder:
         if asked is None:
             return None
 
-        async def read() -> ReadAhead | None:
-            return await self._turns.read(partial(self._read_ahead, event))
+        async def read(begun: Begun) -> ReadAhead | None:
+            return await self._turns.read(partial(self._read_ahead, event), begun=begun)
 
         key = ("desk", event.chat.channel, event.chat.chat_id, *asked)
         answer: ReadAhead | None = await self._shared.answer(key, read)

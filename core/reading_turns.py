@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import heapq
+import itertools
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -22,23 +24,59 @@ T = TypeVar("T")
 
 
 class ReadingTurns:
-    """Turns for long reads; waiting for one costs the event loop nothing."""
+    """Turns for long reads; waiting for one costs the event loop nothing.
+
+    Turns go in the order asked, except that a reading which finishes a question already
+    under way (`first`) goes before those that begin one: a question's figures read in two
+    parts (webhooks/admin/stats.py) wait once, not twice, for the queue; and a reading that
+    others may join waits while they finish, gathering more of them.
+    """
 
     def __init__(self, at_once: int = READINGS_AT_ONCE) -> None:
-        self._free = asyncio.Semaphore(at_once)
+        self._free = at_once
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # a heap
+        self._order = itertools.count()
         # Threads of their own: in the event loop's default pool, readings took the threads
         # the inbox workers handle updates on.
         self._threads = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="reading")
 
     @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def turn(self, *, first: bool = False) -> AsyncIterator[None]:
         """Hold a turn for the block: a thread is taken only once one is free."""
-        async with self._free:
+        await self._take(first)
+        try:
             yield
+        finally:
+            self._give()
 
-    async def read(self, read: Callable[[], T]) -> T:
-        """Run a blocking read in a thread, in its turn."""
+    async def read(
+        self, read: Callable[[], T], *, begun: Callable[[], None] | None = None, first: bool = False
+    ) -> T:
+        """Run a blocking read in a thread, in its turn; `begun` is called as the turn comes."""
         context = contextvars.copy_context()  # as asyncio.to_thread passes it on
-        async with self._free:
+        async with self.turn(first=first):
+            if begun is not None:
+                begun()
             loop = asyncio.get_running_loop()
             return await loop.run_in_executor(self._threads, context.run, read)
+
+    async def _take(self, first: bool) -> None:
+        if self._free and not self._waiting:
+            self._free -= 1
+            return
+        given = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (0 if first else 1, next(self._order), given))
+        try:
+            await given
+        except asyncio.CancelledError:
+            if given.done() and not given.cancelled():
+                self._give()  # handed the turn as it was cancelled: hand it on
+            raise
+
+    def _give(self) -> None:
+        while self._waiting:
+            _first, _order, given = heapq.heappop(self._waiting)
+            if not given.done():
+                given.set_result(None)
+                return
+        self._free += 1

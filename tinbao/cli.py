@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -128,6 +127,7 @@ def serve(
         driver_reason,
         listen,
         new_sqlite_file,
+        settle_heap,
     )
 
     settings = _settings()
@@ -175,13 +175,7 @@ def serve(
         timeout_graceful_shutdown=10,
     )
     log.info("%s", describe(settings, host=host, port=port))
-    # Everything built so far lives as long as the process: a frozen heap keeps full
-    # collections short, and with them the pauses that delay webhooks and paced sends.
-    gc.collect()
-    gc.freeze()
-    # A request's objects die by reference counting; with the default threshold (700) a
-    # burst of webhooks ran a young collection every few requests over the ones in flight.
-    gc.set_threshold(20_000, 20, 20)
+    settle_heap()
     uvicorn.Server(config).run(sockets=[sock])
 
 

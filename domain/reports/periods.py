@@ -9,6 +9,7 @@ from domain.reports.models import DAY, MONTH
 
 Days = tuple[date | None, date | None]  # whole UTC days [first, last); None: open
 Edges = list[tuple[datetime | None, datetime | None]]  # pieces of days [start, end)
+Pieces = list[tuple[datetime | None, datetime | None, int]]  # [start, end), +1 add or -1 take back
 
 
 def day_start(day: date) -> datetime:
@@ -30,6 +31,35 @@ def split_period(since: datetime | None, until: datetime | None) -> tuple[Days |
     if until is not None and last is not None and day_start(last) < until:
         edges.append((day_start(last), until))
     return (first, last), edges
+
+
+def nearest_days(since: datetime | None, until: datetime | None) -> tuple[Days | None, Pieces]:
+    """A period as whole UTC days and pieces of days, each end read the shorter way.
+
+    An end's piece of a day is read itself, or its whole day is counted and the rest of
+    the day taken back, whichever holds fewer hours: at most 12 hours of reports at each
+    end. Periods that end at different hours of the same days then have the same days.
+    """
+    days, edges = split_period(since, until)
+    if days is None:
+        return None, [(start, end, 1) for start, end in edges]
+    first, last = days
+    pieces: Pieces = []
+    if since is not None and first is not None and since < day_start(first):
+        whole_day = first - timedelta(days=1)
+        if since - day_start(whole_day) < day_start(first) - since:
+            first = whole_day
+            pieces.append((day_start(whole_day), since, -1))
+        else:
+            pieces.append((since, day_start(first), 1))
+    if until is not None and last is not None and day_start(last) < until:
+        day_after = last + timedelta(days=1)
+        if day_start(day_after) - until < until - day_start(last):
+            last = day_after
+            pieces.append((until, day_start(day_after), -1))
+        else:
+            pieces.append((day_start(last), until, 1))
+    return (first, last), pieces
 
 
 Span = tuple[str, date | None, date | None, int]  # MONTH or DAY, [first, last), +1 or -1

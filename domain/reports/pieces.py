@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from domain.areas.service import subtree
 from domain.reports.figures import REPORTS
 from domain.reports.models import EVERYWHERE, Status
-from domain.reports.periods import Edges
+from domain.reports.periods import Pieces
 
 # Above this many areas (a ward and its hamlets are about 20), an area's reports in a piece
 # of a day are found by time rather than area by area.
@@ -87,12 +87,15 @@ def in_pieces(
 class Ends:
     """The pieces of days at a period's ends (at most two), and how their reports are found."""
 
-    edges: Edges
+    pieces: Pieces  # each with +1 (its reports count) or -1 (they are taken back)
     wide: bool
 
     def reports(self, ids: Any) -> Any:
-        """The reports filed in them, of the areas `ids` (None: all), as a subquery."""
+        """The reports filed in them, of the areas `ids` (None: all), as a subquery.
+
+        Its `piece` column is the piece's sign: summed, it counts each report once.
+        """
         r = REPORTS.c
-        pieces = [(i, start, end) for i, (start, end) in enumerate(self.edges)]
+        pieces = [(sign, start, end) for start, end, sign in self.pieces]
         columns = (r.category, r.status, r.claim_minutes, r.resolve_minutes)
         return in_pieces(*columns, ids=ids, wide=self.wide, pieces=pieces)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from domain.reports.minutes import KINDS, median_of
 from domain.reports.models import Category, Status
-from domain.reports.periods import split_period
+from domain.reports.periods import nearest_days
 from domain.reports.pieces import Ends
 from domain.reports.tally import Tally, days_tally, ends_tally
 
@@ -61,7 +61,7 @@ def whole_days(
 
     Periods with the same whole days (the last 30 days asked an hour apart) have the same.
     """
-    days, _edges = split_period(since, until)
+    days, _pieces = nearest_days(since, until)
     return Tally() if days is None else days_tally(session, area_id=area_id, days=days)
 
 
@@ -74,10 +74,10 @@ def with_ends(
     until: datetime | None,
 ) -> ReportStats:
     """A period's statistics: the tally of its whole days and the reports at its ends."""
-    _days, edges = split_period(since, until)
-    if not edges:
+    _days, pieces = nearest_days(since, until)
+    if not pieces:
         return stats_of(whole)
-    ends = Ends(edges, whole.wide(session, area_id))
+    ends = Ends(pieces, whole.wide(session, area_id))
     return stats_of(whole + ends_tally(session, area_id=area_id, ends=ends, known=whole.names))
 
 

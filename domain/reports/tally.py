@@ -163,14 +163,15 @@ def ends_tally(
     """Reports filed in the pieces of days at a period's ends, read themselves in one statement.
 
     Grouped in SQL by area, category, status and both times' buckets: a few hundred rows for
-    a province's pieces of days, added up here. Areas missing from `known` are named after.
+    a province's pieces of days, added up here; a piece taken back from its whole day counts
+    its reports less. Areas missing from `known` are named after.
     """
     dialect = session.get_bind().dialect.name
     at_ends = ends.reports(areas_below(area_id)).c
     area = func.coalesce(at_ends.area_id, NO_AREA)
     claim, resolve = (bucket_sql(getattr(at_ends, name), dialect) for name in KINDS.values())
     keys = (area, at_ends.category, at_ends.status, claim, resolve)
-    grouped = select_columns(*keys, func.count()).group_by(*keys)
+    grouped = select_columns(*keys, func.sum(at_ends.piece)).group_by(*keys)
     tally = Tally()
     categories, statuses, areas = tally.categories, tally.statuses, tally.areas
     claims, resolutions = (tally.buckets[kind] for kind in KINDS)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from core.shared_reads import SharedReads
+from core.shared_reads import Begun, SharedReads
 
 
 async def _until(condition: Callable[[], bool]) -> None:
@@ -22,7 +22,8 @@ async def test_questions_asked_during_a_reading_share_the_next_one_not_it() -> N
     first_may_end = asyncio.Event()
     began: list[int] = []  # the readings, numbered in the order they began
 
-    async def read() -> int:
+    async def read(begun: Begun) -> int:
+        begun()
         began.append(len(began) + 1)
         number = began[-1]
         if number == 1:
@@ -45,10 +46,12 @@ async def test_different_questions_are_read_apart_and_a_later_question_reads_aga
     shared = SharedReads()
     counted = iter(range(100))
 
-    async def read_a() -> tuple[str, int]:
+    async def read_a(begun: Begun) -> tuple[str, int]:
+        begun()
         return "a", next(counted)
 
-    async def read_b() -> tuple[str, int]:
+    async def read_b(begun: Begun) -> tuple[str, int]:
+        begun()
         return "b", next(counted)
 
     assert await shared.answer("a", read_a) == ("a", 0)
@@ -63,11 +66,13 @@ async def test_a_reading_that_fails_fails_for_all_who_share_it_and_the_next_ques
     shared = SharedReads()
     may_fail = asyncio.Event()
 
-    async def broken() -> int:
+    async def broken(begun: Begun) -> int:
+        begun()
         await may_fail.wait()
         raise RuntimeError("database away")
 
-    async def seven() -> int:
+    async def seven(begun: Begun) -> int:
+        begun()
         return 7
 
     askers = [asyncio.ensure_future(shared.answer("a", broken)) for _ in range(3)]
@@ -84,7 +89,8 @@ async def test_an_asker_who_leaves_does_not_take_the_reading_from_those_who_shar
     shared = SharedReads()
     may_end = asyncio.Event()
 
-    async def read() -> str:
+    async def read(begun: Begun) -> str:
+        begun()
         await may_end.wait()
         return "figures"
 
@@ -94,4 +100,43 @@ async def test_an_asker_who_leaves_does_not_take_the_reading_from_those_who_shar
     leaving.cancel()  # the first asker's client hung up
     may_end.set()
     assert await staying == "figures"
+    assert shared.readings == 1
+
+
+async def test_questions_that_arrive_while_a_reading_waits_for_its_turn_share_it() -> None:
+    shared = SharedReads()
+    turn = asyncio.Event()  # held by someone else until set
+    told: list[str] = []
+
+    async def read(begun: Begun) -> str:
+        await turn.wait()
+        begun()
+        return f"read after {shared.asked} questions"
+
+    askers = [asyncio.ensure_future(shared.answer("a", read, begun=lambda: told.append("a")))]
+    await _until(lambda: shared.asked == 1)
+    askers += [asyncio.ensure_future(shared.answer("a", read)) for _ in range(7)]
+    await _until(lambda: shared.asked == 8)
+    assert shared.readings == 0 and told == []  # none began: all eight wait for the turn
+    turn.set()
+    assert await asyncio.gather(*askers) == ["read after 8 questions"] * 8
+    assert shared.readings == 1 and told == ["a"]
+    # Asked once that reading began: a reading of its own.
+    assert await shared.answer("a", read) == "read after 9 questions"
+    assert shared.readings == 2
+
+
+async def test_a_reading_that_fails_before_it_begins_lets_the_next_question_read() -> None:
+    shared = SharedReads()
+
+    async def refused(begun: Begun) -> str:
+        raise RuntimeError("no turn")
+
+    async def read(begun: Begun) -> str:
+        begun()
+        return "figures"
+
+    with pytest.raises(RuntimeError, match="no turn"):
+        await shared.answer("a", refused)
+    assert await shared.answer("a", read) == "figures"
     assert shared.readings == 1

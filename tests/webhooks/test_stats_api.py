@@ -122,6 +122,26 @@ async def test_stats_api_period_is_half_open_and_echoed_with_offsets(api: Runnin
     assert everything["by_area"][0] == {"area_code": "SL-CA", "area_name": "Chiềng An", "count": 2}
 
 
+async def test_stats_api_counts_a_period_from_a_morning_to_an_evening(api: Running) -> None:
+    # From 10:30 on 5 October to 20:00 on the 6th: drugs (10:00) is before it, the theft of
+    # the 6th (10:00) and the fire in Hải Phòng (10:30, the first moment) are in it.
+    since, until = "2026-10-05T10:30:00+07:00", "2026-10-06T20:00:00+07:00"
+    body = await stats(api, area="SL", since=since, until=until)
+    assert body["total"] == 3
+    assert {k: v for k, v in body["by_category"].items() if v} == {"theft": 2, "fraud": 1}
+    assert body["by_area"] == [
+        {"area_code": "SL-CA", "area_name": "Chiềng An", "count": 2},
+        {"area_code": "SL-TH", "area_name": "Tô Hiệu", "count": 1},
+    ]
+    # Claimed after 40 and 5 minutes; resolved after 4 hours.
+    assert body["median_minutes_to_claim"] == 22.5 and body["median_minutes_to_resolve"] == 240
+    everywhere = await stats(api, since=since, until=until)
+    assert everywhere["total"] == 4 and everywhere["by_category"]["fire"] == 1
+    # A minute later, the fire is out.
+    later = await stats(api, since="2026-10-05T10:31:00+07:00", until=until)
+    assert later["total"] == 3 and later["by_category"]["fire"] == 0
+
+
 async def test_stats_api_without_reports_has_null_medians(api: Running) -> None:
     body = await stats(api, area="HP", since="2027-01-01T00:00:00+07:00")
     assert body["total"] == 0 and body["by_area"] == []
@@ -164,9 +184,9 @@ async def test_eight_identical_questions_at_once_get_the_same_fresh_figures(api:
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_periods_with_the_same_whole_days_read_them_once(api: Running) -> None:
-    """Three periods ending at different hours of one day: their whole days are read once."""
+    """Three periods ending at different hours of one morning (UTC): their whole days are read once."""
     # Only PostgreSQL can hold readers back (ACCESS EXCLUSIVE), which shows the readings.
-    hours = ["2026-10-05T10:30:00+07:00", "2026-10-05T11:30:00+07:00", "2026-10-06T00:00:00+07:00"]
+    hours = ["2026-10-05T10:30:00+07:00", "2026-10-05T11:30:00+07:00", "2026-10-05T18:00:00+07:00"]
     alone = [await stats(api, area="SL", until=hour) for hour in hours]
     assert [answer["total"] for answer in alone] == [1, 2, 3]
     days = api.service.shared_days
