@@ -17,6 +17,7 @@ from domain.reports.triage import Move, Officer, apply_move
 from tests.factories import make_area, make_report
 from tests.harness import ADMIN_TOKEN, Running, make_settings, serving
 from tests.support.locks import areas_locked
+from webhooks.admin.stats import StatsOut
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 OFFICER = Officer(identity="zalo:5810000000009999", name="Hùng", chat="zalo:g_police")
@@ -74,6 +75,8 @@ async def stats(api: Running, **params: str) -> dict[str, Any]:
     """The stats answer for these filters."""
     response = await api.client.get("/api/v1/stats", params=params, headers=AUTH)
     assert response.status_code == 200, response.text
+    # The body is exactly what the documented model (StatsOut) would write.
+    assert StatsOut.model_validate_json(response.content).model_dump_json() == response.text
     body: dict[str, Any] = response.json()
     return body
 

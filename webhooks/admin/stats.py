@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel
+from pydantic_core import to_json
 from sqlmodel import Session
 
 from core.shared_reads import Begun
@@ -124,14 +125,14 @@ def _place(session: Session, area: str | None) -> Place:
 def _serialized(
     stats: ReportStats, *, area: str | None, since: datetime | None, until: datetime | None
 ) -> bytes:
-    """The statistics of an area (None: everywhere) for a period, as the API's JSON."""
-    # Validated from plain values, in one call: a model built in Python for each of a
-    # province's 2,100 areas took longer than reading the areas' counts.
-    answer = StatsOut.model_validate(
+    """The statistics of an area (None: everywhere) for a period, as the API's JSON (StatsOut)."""
+    # Plain values written by pydantic's serializer: a StatsOut built and validated for a
+    # province's 2,100 areas took three times as long, a sixth of a question's reading.
+    return to_json(
         {
             "area": area,
-            "since": since,
-            "until": until,
+            "since": None if since is None else since.isoformat(),
+            "until": None if until is None else until.isoformat(),
             "total": stats.total,
             "by_category": stats.by_category,
             "by_status": stats.by_status,
@@ -144,6 +145,3 @@ def _serialized(
             "median_minutes_to_resolve": _rounded(stats.median_minutes_to_resolve),
         }
     )
-    # Serialized once, here: returning the model would have FastAPI dump it, validate the
-    # dump again and serialize that, three passes over a province's 2,100 areas.
-    return answer.model_dump_json().encode()
