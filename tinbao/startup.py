@@ -6,6 +6,7 @@ import errno
 import gc
 import re
 import socket
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -117,8 +118,11 @@ def settle_heap() -> None:
     seconds while statistics are read), and with them the pauses that delay webhooks and
     paced sends. A request's objects die by reference counting; with the default threshold
     (700) a burst of webhooks ran a young collection every few requests over the ones in
-    flight.
+    flight. A thread that reads holds the interpreter for up to the switch interval each
+    time the event loop asks for it: 1 ms, not 5, keeps webhooks answered while statistics
+    are read (docs/benchmarks.md, section 8).
     """
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    sys.setswitchinterval(0.001)

@@ -1,0 +1,65 @@
+"""Reading turns: one at a time, the ends of a question under way first."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from core.reading_turns import ReadingTurns
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run until a condition holds, for 10 s at most."""
+    async with asyncio.timeout(10):
+        while not condition():
+            await asyncio.sleep(0)
+
+
+async def test_readings_run_one_at_a_time_and_those_that_finish_a_question_go_first() -> None:
+    turns = ReadingTurns()
+    order: list[str] = []
+    may_end = asyncio.Event()
+
+    async def held() -> None:
+        async with turns.turn():
+            order.append("held")
+            await may_end.wait()
+
+    async def reading(name: str, *, first: bool = False) -> None:
+        await turns.read(lambda: order.append(name), first=first)
+
+    holder = asyncio.ensure_future(held())
+    await _until(lambda: order == ["held"])
+    waiting = [
+        asyncio.ensure_future(reading("a question begins")),
+        asyncio.ensure_future(reading("another begins")),
+    ]
+    await asyncio.sleep(0.05)
+    waiting.append(asyncio.ensure_future(reading("a question ends", first=True)))
+    await asyncio.sleep(0.05)
+    assert order == ["held"]  # nobody reads while the turn is held
+    may_end.set()
+    await asyncio.gather(holder, *waiting)
+    assert order == ["held", "a question ends", "a question begins", "another begins"]
+
+
+async def test_a_reader_who_leaves_while_waiting_hands_the_turn_on() -> None:
+    turns = ReadingTurns()
+    may_end = asyncio.Event()
+    read: list[str] = []
+
+    async def held() -> None:
+        async with turns.turn():
+            await may_end.wait()
+
+    holder = asyncio.ensure_future(held())
+    await asyncio.sleep(0)
+    leaving = asyncio.ensure_future(turns.read(lambda: read.append("left")))
+    staying = asyncio.ensure_future(turns.read(lambda: read.append("stayed")))
+    await asyncio.sleep(0.05)
+    leaving.cancel()
+    may_end.set()
+    await asyncio.gather(holder, staying)
+    assert read == ["stayed"]
+    await turns.read(lambda: read.append("later"))  # the turn came back free
+    assert read == ["stayed", "later"]
