@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, func, literal, union_all
+from sqlalchemy import ARRAY, Integer, bindparam, func, literal, union_all
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, select
 
@@ -29,6 +30,18 @@ def areas_below(area_id: int | None) -> Any:
     reuse either's compiled SQL (4 ms a call for a province).
     """
     return None if area_id is None else select(subtree(area_id).c.id)
+
+
+def areas_listed(ids: list[int], dialect: str) -> Any:
+    """A subquery of these area ids, bound as one value: an array, or a JSON list on SQLite.
+
+    For the ends of a period whose whole days named every area of the question: walking
+    down the tree again took a province 1.5–2.5 ms a statement.
+    """
+    if dialect == "postgresql":
+        return select_columns(func.unnest(bindparam("areas", ids, type_=ARRAY(Integer))))
+    listed = func.json_each(bindparam("areas", json.dumps(ids))).table_valued("value")
+    return select_columns(listed.c.value)
 
 
 def counts_key(area_id: int | None) -> int:

@@ -23,7 +23,7 @@ from domain.reports.minutes import AREAS, KINDS, MINUTES, bucket_sql
 from domain.reports.models import MONTH, NO_AREA, UNDER
 from domain.reports.months import MONTHS
 from domain.reports.periods import Days, spans
-from domain.reports.pieces import WIDE, Ends, areas_below, counts_key, is_wide
+from domain.reports.pieces import WIDE, Ends, areas_below, areas_listed, counts_key, is_wide
 
 Name = tuple[str | None, str | None]  # an area's code and name; None, None for no area
 
@@ -167,7 +167,9 @@ def ends_tally(
     its reports less. Areas missing from `known` are named after.
     """
     dialect = session.get_bind().dialect.name
-    at_ends = ends.reports(areas_below(area_id)).c
+    listed = sorted(a for a in known if a != NO_AREA)
+    ids = areas_below(area_id) if area_id is None or not listed else areas_listed(listed, dialect)
+    at_ends = ends.reports(ids).c
     area = func.coalesce(at_ends.area_id, NO_AREA)
     claim, resolve = (bucket_sql(getattr(at_ends, name), dialect) for name in KINDS.values())
     keys = (area, at_ends.category, at_ends.status, claim, resolve)
