@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from core.reading_turns import ReadingTurns
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    """Let the event loop run until a condition holds, for 10 s at most."""
-    async with asyncio.timeout(10):
-        while not condition():
-            await asyncio.sleep(0)
+from tests.support.loop import spin_until
 
 
 async def test_readings_run_one_at_a_time_and_those_that_finish_a_question_go_first() -> None:
@@ -29,7 +22,7 @@ async def test_readings_run_one_at_a_time_and_those_that_finish_a_question_go_fi
         await turns.read(lambda: order.append(name), first=first)
 
     holder = asyncio.ensure_future(held())
-    await _until(lambda: order == ["held"])
+    await spin_until(lambda: order == ["held"])
     waiting = [
         asyncio.ensure_future(reading("a question begins")),
         asyncio.ensure_future(reading("another begins")),

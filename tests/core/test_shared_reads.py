@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
 from core.shared_reads import Begun, SharedReads
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    """Let the event loop run until a condition holds, for 10 s at most."""
-    async with asyncio.timeout(10):
-        while not condition():
-            await asyncio.sleep(0)
+from tests.support.loop import spin_until
 
 
 async def test_questions_asked_during_a_reading_share_the_next_one_not_it() -> None:
@@ -31,9 +24,9 @@ async def test_questions_asked_during_a_reading_share_the_next_one_not_it() -> N
         return number
 
     first = asyncio.ensure_future(shared.answer("province", read))
-    await _until(lambda: began == [1])
+    await spin_until(lambda: began == [1])
     later = [asyncio.ensure_future(shared.answer("province", read)) for _ in range(7)]
-    await _until(lambda: shared.asked == 8)
+    await spin_until(lambda: shared.asked == 8)
     first_may_end.set()
     answers = await asyncio.gather(first, *later)
     # The first asker gets the reading it began; the seven who asked during it share one
@@ -76,7 +69,7 @@ async def test_a_reading_that_fails_fails_for_all_who_share_it_and_the_next_ques
         return 7
 
     askers = [asyncio.ensure_future(shared.answer("a", broken)) for _ in range(3)]
-    await _until(lambda: shared.readings == 1)
+    await spin_until(lambda: shared.readings == 1)
     may_fail.set()
     for asker in askers:
         with pytest.raises(RuntimeError, match="database away"):
@@ -96,7 +89,7 @@ async def test_an_asker_who_leaves_does_not_take_the_reading_from_those_who_shar
 
     leaving = asyncio.ensure_future(shared.answer("a", read))
     staying = asyncio.ensure_future(shared.answer("a", read))
-    await _until(lambda: shared.asked == 2 and shared.readings == 1)
+    await spin_until(lambda: shared.asked == 2 and shared.readings == 1)
     leaving.cancel()  # the first asker's client hung up
     may_end.set()
     assert await staying == "figures"
@@ -114,9 +107,9 @@ async def test_questions_that_arrive_while_a_reading_waits_for_its_turn_share_it
         return f"read after {shared.asked} questions"
 
     askers = [asyncio.ensure_future(shared.answer("a", read, begun=lambda: told.append("a")))]
-    await _until(lambda: shared.asked == 1)
+    await spin_until(lambda: shared.asked == 1)
     askers += [asyncio.ensure_future(shared.answer("a", read)) for _ in range(7)]
-    await _until(lambda: shared.asked == 8)
+    await spin_until(lambda: shared.asked == 8)
     assert shared.readings == 0 and told == []  # none began: all eight wait for the turn
     turn.set()
     assert await asyncio.gather(*askers) == ["read after 8 questions"] * 8
