@@ -6,7 +6,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
@@ -29,17 +28,6 @@ def upgrade_to_head(db: Database) -> None:
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-
-
-def current_revision(db: Database) -> str | None:
-    """The revision the database is at, or None when it was never migrated."""
-    with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
-
-
-def head_revision() -> str | None:
-    """The newest revision this version of Tinbao ships."""
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
 def is_known_revision(revision: str) -> bool:

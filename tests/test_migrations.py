@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
@@ -20,7 +23,8 @@ import domain.models  # noqa: F401  (every table on the metadata)
 from core.db import Database, UTCDateTime
 from domain.reports.figures import count_mismatches
 from domain.reports.stats import report_stats
-from migrations.runner import alembic_config, current_revision, head_revision, upgrade_to_head
+from migrations.revision import HEAD_REVISION, current_revision
+from migrations.runner import alembic_config, upgrade_to_head
 from tests.conftest import ENGINES
 
 
@@ -44,15 +48,34 @@ def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 def test_upgrade_brings_an_empty_database_to_head(empty_db: Database) -> None:
     assert current_revision(empty_db) is None
     upgrade_to_head(empty_db)
-    assert current_revision(empty_db) == head_revision()
+    assert current_revision(empty_db) == HEAD_REVISION
     tables = set(inspect(empty_db.engine).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables
+
+
+def test_the_head_serve_expects_is_the_newest_migration() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert scripts.get_current_head() == HEAD_REVISION
+
+
+def test_serve_checks_a_migrated_database_without_loading_alembic(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'tinbao.db'}")
+    upgrade_to_head(database)
+    database.dispose()
+    # What `tinbao serve` imports and checks before it serves, in a fresh interpreter.
+    script = (
+        "import sys; import tinbao.cli, tinbao.service; from core.db import Database; "
+        "from tinbao.startup import check_schema; "
+        f"print(check_schema(Database({database.url!r}))); print('alembic' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.split() == [HEAD_REVISION, "False"]
 
 
 def test_upgrade_is_safe_to_run_again(empty_db: Database) -> None:
     upgrade_to_head(empty_db)
     upgrade_to_head(empty_db)
-    assert current_revision(empty_db) == head_revision()
+    assert current_revision(empty_db) == HEAD_REVISION
 
 
 def test_migrated_schema_matches_the_models(empty_db: Database) -> None:

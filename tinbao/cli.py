@@ -13,7 +13,7 @@ import typer
 
 from core.db import Database
 from core.settings import Settings, SettingsError, load_settings, resolve_secret_key
-from migrations.runner import current_revision, head_revision, upgrade_to_head
+from migrations.revision import HEAD_REVISION, current_revision
 from tinbao.broadcast_cli import broadcast_app
 from tinbao.zalo_oa_cli import zalo_oa_app
 
@@ -77,7 +77,7 @@ def _require_schema(db: Database) -> None:
     revision = current_revision(db)
     if revision is None:
         raise _fail("the database has no schema yet: run `tinbao migrate` first")
-    if revision != head_revision():
+    if revision != HEAD_REVISION:
         raise _fail("the database schema is not the newest: run `tinbao migrate`")
 
 
@@ -99,6 +99,8 @@ def _import_progress() -> Iterator[Callable[[int, int], None]]:
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest schema. Safe to run again."""
+    from migrations.runner import upgrade_to_head  # Alembic: only when migrating
+
     settings = _settings()
     db = _database(settings)
     try:
@@ -107,7 +109,7 @@ def migrate() -> None:
         raise _fail(f"migration failed: {type(error).__name__}: {error}") from None
     finally:
         db.dispose()
-    typer.echo(f"database at revision {head_revision()}")
+    typer.echo(f"database at revision {HEAD_REVISION}")
 
 
 @app.command()
@@ -125,11 +127,13 @@ def serve(
         check_schema,
         describe,
         driver_reason,
+        fewer_malloc_arenas,
         listen,
         new_sqlite_file,
         settle_heap,
     )
 
+    fewer_malloc_arenas()  # before any thread allocates
     settings = _settings()
     try:
         settings.check_for_serving()
@@ -146,6 +150,8 @@ def serve(
     db = _database(settings)
     try:
         if check_schema(db) is None:
+            from migrations.runner import upgrade_to_head  # Alembic: only when migrating
+
             log.info("empty database: migrating to the newest schema")
             upgrade_to_head(db)
     except StartupError as error:

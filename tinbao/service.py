@@ -78,7 +78,8 @@ class Service:
         self.metrics = Metrics()
         self.shared_reads = SharedReads()
         self.shared_days = SharedReads()
-        self.reading_turns = ReadingTurns()
+        # Readings rest while webhooks wait for their commit (core/reading_turns.py).
+        self.reading_turns = ReadingTurns(webhooks_waiting=lambda: self.writer.busy)
         self.lease_ttl = timedelta(seconds=settings.lease_seconds)
         self.holder = f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
         key, _ = resolve_secret_key(settings)

@@ -60,7 +60,7 @@ _LETTER_NUMBER = re.compile(r"^(p|q|f)(\d+)$")  # "P10", "Q6", "F10" (phường 
 _MAX_READINGS = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Part:
     """One place named in a phrase: the kind word before it, if any, and the name."""
 

@@ -56,3 +56,31 @@ async def test_a_reader_who_leaves_while_waiting_hands_the_turn_on() -> None:
     assert read == ["stayed"]
     await turns.read(lambda: read.append("later"))  # the turn came back free
     assert read == ["stayed", "later"]
+
+
+async def test_while_webhooks_wait_the_next_reading_waits_out_a_rest() -> None:
+    webhooks_waiting = True
+    turns = ReadingTurns(webhooks_waiting=lambda: webhooks_waiting)
+    loop = asyncio.get_running_loop()
+    began: dict[str, float] = {}
+
+    async def reading(name: str, seconds: float) -> float:
+        async with turns.turn():
+            began[name] = loop.time()
+            await asyncio.sleep(seconds)
+        return loop.time()
+
+    first = asyncio.ensure_future(reading("first", 0.05))
+    second = asyncio.ensure_future(reading("second", 0))
+    first_answered = await first
+    assert "second" not in began  # the first reader has its answer; the second rests
+    await second
+    assert began["second"] - first_answered >= 2 * 0.05 * 0.9  # twice the first reading
+
+    webhooks_waiting = False  # the webhooks have their commits: no more rest
+    third = asyncio.ensure_future(reading("third", 0.05))
+    fourth = asyncio.ensure_future(reading("fourth", 0))
+    third_answered = await third
+    await spin_until(lambda: "fourth" in began)
+    assert began["fourth"] - third_answered < 0.05
+    await fourth
