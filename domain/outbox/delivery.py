@@ -26,12 +26,17 @@ class DueMessage:
     migrated_to: str | None
 
 
+# Built once, as domain/inbox/service.py's alias is: one made at each call was garbage in
+# reference cycles.
+_AHEAD = aliased(OutboxMessage, name="ahead")
+
+
 def due_messages(
     db: Database, *, limit: int, channels: Sequence[str], now: datetime | None = None
 ) -> list[DueMessage]:
     """The oldest pending row of each chat with nothing ahead of it, interactive lane first."""
     now = now or utcnow()
-    ahead = aliased(OutboxMessage)
+    ahead = _AHEAD
     nothing_ahead = ~exists().where(
         col(ahead.channel) == col(OutboxMessage.channel),
         col(ahead.chat_id) == col(OutboxMessage.chat_id),
