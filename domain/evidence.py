@@ -12,8 +12,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from PIL import ExifTags, Image, ImageOps
-
 __all__ = ["StoredFile", "exif_location", "sniff_mime", "store_bytes", "without_exif"]
 
 GENERIC_MIME = frozenset(
@@ -171,6 +169,8 @@ def _sync_directory(directory: Path) -> None:
 
 def exif_location(data: bytes) -> tuple[float, float] | None:
     """The (latitude, longitude) in a photo's EXIF GPS data, or None; never raises."""
+    from PIL import ExifTags, Image  # with the first photo: not in every process's memory
+
     try:
         with warnings.catch_warnings():
             # Pillow warns about odd EXIF; the values it still reads are checked below.
@@ -210,6 +210,8 @@ def _coordinate(parts: object, reference: object, hemispheres: str, limit: float
 
 def without_exif(data: bytes) -> bytes:
     """The picture re-encoded without EXIF, XMP, comments or profiles; ValueError if it cannot be."""
+    from PIL import Image, ImageOps  # with the first photo, as in exif_location
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
