@@ -1,4 +1,7 @@
-"""What `serve` checks and says before it serves: one plain line for each thing that stops it."""
+"""What `serve` checks and says before it serves, and how it readies its process to serve.
+
+Each thing that stops it is one plain line for the operator.
+"""
 
 from __future__ import annotations
 
@@ -61,19 +64,18 @@ def driver_reason(error: BaseException, settings: Settings) -> str:
 def check_schema(db: Database) -> str | None:
     """Raise StartupError for a schema `serve` cannot run on; the revision, or None when empty."""
     revision = current_revision(db)
-    head = HEAD_REVISION
-    if revision is None or revision == head:
+    if revision is None or revision == HEAD_REVISION:
         return revision
     from migrations.runner import is_known_revision  # Alembic: only for a schema not ours
 
     if not is_known_revision(revision):
         raise StartupError(
             f"the database schema (revision {revision}) is newer than this Tinbao "
-            f"{tinbao_version()} knows (revision {head}): run a newer Tinbao"
+            f"{tinbao_version()} knows (revision {HEAD_REVISION}): run a newer Tinbao"
         )
     raise StartupError(
         f"the database schema (revision {revision}) is older than this Tinbao's "
-        f"(revision {head}): run `tinbao migrate` first"
+        f"(revision {HEAD_REVISION}): run `tinbao migrate` first"
     )
 
 
